@@ -1,0 +1,28 @@
+import {Command} from '@oclif/core'
+import {TracebenchError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
+
+/**
+ * Base for every tracebench command: user errors (TracebenchError) are printed as one
+ * clear line with their exit code and no stack trace; anything else is an internal error.
+ */
+export abstract class TracebenchCommand extends Command {
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (error instanceof TracebenchError) {
+      const hint = error.suggestions.length > 0 ? `\nHint: ${error.suggestions.join('\n      ')}` : ''
+      if (this.jsonEnabled()) {
+        this.logJson({error: {code: error.code, message: error.message, exitCode: error.exitCode}})
+        this.exit(error.exitCode)
+      }
+      this.logToStderr(`Error: ${error.message}${hint}`)
+      this.exit(error.exitCode)
+    }
+    // oclif's own errors (flag parsing, this.error, this.exit) already carry an exit code.
+    if (error.oclif !== undefined || typeof error.exitCode === 'number') return super.catch(error)
+    if (process.env.TRACEBENCH_DEBUG === undefined) {
+      this.logToStderr(`Internal error: ${error.message}\n(set TRACEBENCH_DEBUG=1 for a stack trace, and please report it)`)
+      this.exit(ExitCode.internal)
+    }
+    return super.catch(error)
+  }
+}

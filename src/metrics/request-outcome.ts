@@ -1,0 +1,50 @@
+/**
+ * The contract between a backend (simulated or real) and the metrics recorder: one
+ * record per finished request. Times are integer microseconds on the replay clock
+ * (virtual time for simulations, wall time since start for real endpoints).
+ */
+export interface RequestOutcome {
+  /** Index of the request in the trace (0-based, file order). */
+  index: number
+  /** Scheduled arrival (after rate scaling, or the closed-loop release time for session turns). */
+  arrivalUs: number
+  /** When the request was admitted to a batch (prefill started). */
+  startUs: number
+  /** First output token produced (for disaggregation: after the KV transfer and first decode step). */
+  firstTokenUs: number
+  /** Last output token produced. */
+  completionUs: number
+  inputTokens: number
+  outputTokens: number
+  /** Prompt tokens served from a prefix cache (not recomputed). */
+  cachedTokens: number
+  /** Time spent on the KV transfer between prefill and decode pools (0 when aggregated). */
+  kvTransferUs: number
+  /**
+   * Inter-token gaps as run-length pairs [gapUs, count]: a simulator advancing many decode
+   * steps in closed form reports one pair per stretch instead of one value per token.
+   */
+  itlGapsUs: Array<[number, number]>
+  /** Times the request was preempted (evicted and recomputed). */
+  preemptions: number
+  sessionId?: string
+  turn?: number
+}
+
+export interface RequestFailure {
+  index: number
+  arrivalUs: number
+  /** A short, stable reason code, e.g. `exceeds-kv-capacity`, `http-500`, `timeout`. */
+  reason: string
+  /** Human-readable detail. */
+  detail?: string
+}
+
+/** A sample of system state for the timelines in reports. */
+export interface StateSample {
+  tUs: number
+  queueDepth: number
+  batchSize: number
+  /** Fraction 0..1 of KV-cache capacity in use. */
+  kvUsage: number
+}
