@@ -27,6 +27,11 @@ export interface RequestOutcome {
   itlGapsUs: Array<[number, number]>
   /** Times the request was preempted (evicted and recomputed). */
   preemptions: number
+  /**
+   * Real endpoints only: how late the request left the client versus its scheduled
+   * arrival (client-side send lag), so a run can show the harness was not the bottleneck.
+   */
+  sendLagUs?: number
   sessionId?: string
   turn?: number
 }

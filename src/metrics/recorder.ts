@@ -1,0 +1,154 @@
+import {createLatencyHistogram, encodeHistogram, recordValueUs, summarizeHistogram, summarizeUserSpeed, type LatencyHistogram} from './histograms.js'
+import {computeCounters} from './rates.js'
+import type {RequestFailure, RequestOutcome, StateSample} from './request-outcome.js'
+import type {MetricEntry, MetricsSnapshot} from './results-file.js'
+import {compileRequestCheck, computeRequestValues, createRequestValues, type RequestValues, type Slo} from './slo.js'
+import {defaultMaxTimeseriesPoints, TimeseriesSampler} from './timeseries.js'
+
+export interface RecorderOptions {
+  /** SLOs for goodput; without them (or with none) goodput is null. */
+  slos?: readonly Slo[]
+  /** Upper bound on time-series points (memory is fixed by it). Default 256. */
+  maxTimeseriesPoints?: number
+  /** First time-series bucket width in microseconds (it doubles as the run grows). Default 100 ms. */
+  initialBucketUs?: number
+}
+
+export interface MeasuredWindow {
+  startUs: number
+  endUs: number
+}
+
+/**
+ * Turns request outcomes into histograms and counters. One per replay (or per worker);
+ * the simulator calls it at 200k+ requests/s, so recording allocates nothing per request:
+ * histograms are preallocated, per-request values go into one reused object, and goodput
+ * SLOs are compiled once.
+ */
+export class MetricsRecorder {
+  private readonly ttft = createLatencyHistogram()
+  private readonly tpot = createLatencyHistogram()
+  private readonly itl = createLatencyHistogram()
+  private readonly e2e = createLatencyHistogram()
+  private readonly queue = createLatencyHistogram()
+  private readonly kvTransfer = createLatencyHistogram()
+  private sendLag: LatencyHistogram | null = null
+  private readonly clamped = {ttft: 0, tpot: 0, itl: 0, e2e: 0, queue: 0, kvTransfer: 0, sendLag: 0}
+  private readonly values: RequestValues = createRequestValues()
+  private readonly meetsSlos: ((v: RequestValues) => boolean) | null
+  private readonly timeseries: TimeseriesSampler
+  private readonly failureReasons = new Map<string, number>()
+  private completed = 0
+  private failed = 0
+  private inputTokens = 0
+  private outputTokens = 0
+  private cachedTokens = 0
+  private preemptions = 0
+  private goodRequests = 0
+  private goodOutputTokens = 0
+  private finished = false
+
+  constructor(options: RecorderOptions = {}) {
+    const slos = options.slos ?? []
+    this.meetsSlos = slos.length > 0 ? compileRequestCheck(slos) : null
+    this.timeseries = new TimeseriesSampler(options.maxTimeseriesPoints ?? defaultMaxTimeseriesPoints, options.initialBucketUs)
+  }
+
+  recordOutcome(o: RequestOutcome): void {
+    const v = computeRequestValues(o, this.values)
+    const c = this.clamped
+    c.ttft += recordValueUs(this.ttft, v.ttftUs)
+    c.e2e += recordValueUs(this.e2e, v.e2eUs)
+    c.queue += recordValueUs(this.queue, v.queueUs)
+    if (o.outputTokens > 1) c.tpot += recordValueUs(this.tpot, v.tpotUs)
+    const gaps = o.itlGapsUs
+    for (let i = 0; i < gaps.length; i++) {
+      const pair = gaps[i] as [number, number]
+      if (pair[1] > 0) c.itl += recordValueUs(this.itl, pair[0], pair[1])
+    }
+    if (o.kvTransferUs > 0) c.kvTransfer += recordValueUs(this.kvTransfer, o.kvTransferUs)
+    if (o.sendLagUs !== undefined) {
+      this.sendLag ??= createLatencyHistogram()
+      c.sendLag += recordValueUs(this.sendLag, o.sendLagUs)
+    }
+    this.completed++
+    this.inputTokens += o.inputTokens
+    this.outputTokens += o.outputTokens
+    this.cachedTokens += o.cachedTokens
+    this.preemptions += o.preemptions
+    if (this.meetsSlos !== null && this.meetsSlos(v)) {
+      this.goodRequests++
+      this.goodOutputTokens += o.outputTokens
+    }
+  }
+
+  recordFailure(f: RequestFailure): void {
+    this.failed++
+    this.failureReasons.set(f.reason, (this.failureReasons.get(f.reason) ?? 0) + 1)
+  }
+
+  sampleState(s: StateSample): void {
+    this.timeseries.sampleValues(s.tUs, s.queueDepth, s.batchSize, s.kvUsage)
+  }
+
+  /** `sampleState` without allocating a sample object (for per-event sampling in hot loops). */
+  sampleStateValues(tUs: number, queueDepth: number, batchSize: number, kvUsage: number): void {
+    this.timeseries.sampleValues(tUs, queueDepth, batchSize, kvUsage)
+  }
+
+  /** Requests recorded so far (completed + failed), for progress and accounting checks. */
+  get recordedRequests(): number {
+    return this.completed + this.failed
+  }
+
+  /**
+   * Summaries, encoded histograms, counters and rates over the measured window (the
+   * caller chooses it; the simulator uses first arrival to last completion). Call once.
+   */
+  finish(window: MeasuredWindow): MetricsSnapshot {
+    if (this.finished) throw new Error('internal: MetricsRecorder.finish called twice')
+    this.finished = true
+    const startUs = Math.round(window.startUs)
+    const endUs = Math.max(startUs, Math.round(window.endUs))
+    const durationUs = endUs - startUs
+    const counters = computeCounters(
+      {
+        completed: this.completed,
+        failed: this.failed,
+        failureReasons: Object.fromEntries(this.failureReasons),
+        inputTokens: this.inputTokens,
+        outputTokens: this.outputTokens,
+        cachedTokens: this.cachedTokens,
+        preemptions: this.preemptions,
+        good: this.meetsSlos === null ? null : {requests: this.goodRequests, outputTokens: this.goodOutputTokens},
+      },
+      durationUs,
+    )
+    const c = this.clamped
+    const metrics: MetricsSnapshot['metrics'] = {
+      ttft: entry(this.ttft, c.ttft),
+      tpot: entry(this.tpot, c.tpot),
+      itl: entry(this.itl, c.itl),
+      e2e: entry(this.e2e, c.e2e),
+      queue: entry(this.queue, c.queue),
+      kvTransfer: entry(this.kvTransfer, c.kvTransfer),
+    }
+    if (this.sendLag !== null) metrics.sendLag = entry(this.sendLag, c.sendLag)
+    return {
+      window: {startUs, endUs, durationS: durationUs / 1e6},
+      counters,
+      metrics,
+      userSpeed: summarizeUserSpeed(this.tpot),
+      timeseries: this.timeseries.finish(endUs),
+    }
+  }
+}
+
+/** A results-file metric entry from a histogram: summary, encoding, clamped count. */
+export function buildMetricEntry(histogram: LatencyHistogram, clampedCount: number): MetricEntry {
+  return entry(histogram, clampedCount)
+}
+
+function entry(histogram: LatencyHistogram, clampedCount: number): MetricEntry {
+  return {...summarizeHistogram(histogram), histogram: encodeHistogram(histogram), clampedCount}
+}

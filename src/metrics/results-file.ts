@@ -1,0 +1,347 @@
+import {readFile} from 'node:fs/promises'
+import {readFileSync} from 'node:fs'
+import {z} from 'zod'
+import {writeFileAtomic} from '../common/atomic-write.js'
+import {TracebenchError} from '../common/errors.js'
+import {metricDefinitions, type MetricDefinition, type MetricId} from './definitions.js'
+import {decodeHistogram} from './histograms.js'
+import {parseSlo, type Slo} from './slo.js'
+
+/**
+ * The results file: what one replay (or a merge of several) measured, with everything
+ * needed to interpret and merge it. Field-by-field documentation is in docs/metrics.md.
+ * No wall-clock timestamps: the same trace, backend and seed give a byte-identical file.
+ *
+ * Bump `resultsSchemaVersion` on any change that an older reader would misread; readers
+ * refuse other versions with a clear message rather than guessing.
+ */
+export const resultsSchemaId = 'tracebench.results'
+export const resultsSchemaVersion = 1
+
+const count = z.number().int().nonnegative()
+const nullableNumber = z.number().nullable()
+
+export const metricSummarySchema = z.strictObject({
+  count,
+  mean: nullableNumber,
+  min: nullableNumber,
+  max: nullableNumber,
+  p50: nullableNumber,
+  p90: nullableNumber,
+  p95: nullableNumber,
+  p99: nullableNumber,
+  p999: nullableNumber,
+})
+
+export const metricEntrySchema = metricSummarySchema.extend({
+  /** HDR histogram of the values in integer microseconds, compressed base64 (V2) encoding. */
+  histogram: z.string(),
+  /** Values above the histogram's highest trackable value, recorded as that value. */
+  clampedCount: count,
+})
+
+const metricDefinitionSchema = z.strictObject({
+  id: z.string(),
+  unit: z.string(),
+  description: z.string(),
+  formula: z.string(),
+  percentiles: z.array(z.string()),
+  aggregations: z.array(z.string()),
+  perRequest: z.boolean(),
+  biggerIsBetter: z.boolean(),
+})
+
+export const footprintSchema = z.strictObject({
+  systems: z.number().nonnegative(),
+  chips: z.number().nonnegative(),
+  racks: z.number().nonnegative(),
+  kW: z.number().nonnegative(),
+  usdPerHour: z.number().nonnegative().nullable(),
+})
+
+export const resultsTraceSchema = z.strictObject({
+  path: z.string(),
+  name: z.string(),
+  format: z.string(),
+  requests: count,
+  sessions: count,
+  durationS: z.number().nonnegative(),
+  rateScale: z.number().positive(),
+  limit: count.nullable(),
+  summary: z.record(z.string(), z.unknown()).optional(),
+})
+
+export const resultsBackendSchema = z.strictObject({
+  name: z.string(),
+  kind: z.enum(['simulated', 'http']),
+  model: z.string(),
+  description: z.string(),
+  footprint: footprintSchema,
+  /** The resolved configuration (preset plus overrides): two files merge only when these are equal. */
+  config: z.unknown(),
+})
+
+export const goodputCountersSchema = z.strictObject({
+  requests: count,
+  outputTokens: count,
+  requestsPerS: nullableNumber,
+  outputTokensPerS: nullableNumber,
+  ratio: nullableNumber,
+})
+
+export const countersSchema = z.strictObject({
+  requests: count,
+  completed: count,
+  failed: count,
+  /** Failure reason code -> count, keys sorted. */
+  failureReasons: z.record(z.string(), count),
+  inputTokens: count,
+  outputTokens: count,
+  cachedTokens: count,
+  preemptions: count,
+  outputTokensPerS: nullableNumber,
+  requestsPerS: nullableNumber,
+  /** null when the run had no SLOs. */
+  goodput: goodputCountersSchema.nullable(),
+})
+
+export const windowSchema = z.strictObject({
+  startUs: z.number().int(),
+  endUs: z.number().int(),
+  /** Measured time in seconds; for a merged file, the sum of the parts' durations. */
+  durationS: z.number().nonnegative(),
+})
+
+export const metricsSchema = z.strictObject({
+  ttft: metricEntrySchema,
+  tpot: metricEntrySchema,
+  itl: metricEntrySchema,
+  e2e: metricEntrySchema,
+  queue: metricEntrySchema,
+  kvTransfer: metricEntrySchema,
+  sendLag: metricEntrySchema.optional(),
+})
+
+export const userSpeedSchema = z.strictObject({
+  p10: nullableNumber,
+  p50: nullableNumber,
+  p90: nullableNumber,
+  mean: nullableNumber,
+})
+
+export const timeseriesSchema = z
+  .strictObject({
+    /** Width of one point in seconds (null when there are no points). */
+    bucketS: nullableNumber,
+    /** Start of each point, seconds on the replay clock. */
+    tS: z.array(z.number()),
+    /** Largest queue depth seen in the point. */
+    queueDepth: z.array(z.number()),
+    /** Time-weighted mean running batch size in the point. */
+    batchSize: z.array(z.number()),
+    /** Largest KV-cache use (fraction 0..1) in the point. */
+    kvUsage: z.array(z.number()),
+  })
+  .refine((t) => t.queueDepth.length === t.tS.length && t.batchSize.length === t.tS.length && t.kvUsage.length === t.tS.length, {
+    message: 'tS, queueDepth, batchSize and kvUsage must have the same length',
+  })
+
+export const resultsFileSchema = z.strictObject({
+  schema: z.literal(resultsSchemaId),
+  schemaVersion: z.literal(resultsSchemaVersion),
+  tool: z.strictObject({name: z.string(), version: z.string()}),
+  command: z.array(z.string()),
+  seed: z.number().int(),
+  trace: resultsTraceSchema,
+  backend: resultsBackendSchema,
+  /** SLO expressions in canonical form (see slo.ts), sorted. */
+  slos: z.array(z.string()),
+  definitions: z.record(z.string(), metricDefinitionSchema),
+  window: windowSchema,
+  counters: countersSchema,
+  metrics: metricsSchema,
+  userSpeed: userSpeedSchema,
+  timeseries: timeseriesSchema,
+  /** How many results were merged into this one (absent for a single run). */
+  parts: z.number().int().positive().optional(),
+  /** The seeds of the merged parts, in merge order (absent for a single run). */
+  seeds: z.array(z.number().int()).optional(),
+})
+
+export type ResultsFile = z.infer<typeof resultsFileSchema>
+export type MetricSummary = z.infer<typeof metricSummarySchema>
+export type MetricEntry = z.infer<typeof metricEntrySchema>
+export type ResultsTrace = z.infer<typeof resultsTraceSchema>
+export type ResultsBackend = z.infer<typeof resultsBackendSchema>
+export type Footprint = z.infer<typeof footprintSchema>
+export type Counters = z.infer<typeof countersSchema>
+export type GoodputCounters = z.infer<typeof goodputCountersSchema>
+export type ResultsWindow = z.infer<typeof windowSchema>
+export type ResultsMetrics = z.infer<typeof metricsSchema>
+export type UserSpeedSummary = z.infer<typeof userSpeedSchema>
+export type Timeseries = z.infer<typeof timeseriesSchema>
+
+/** What the recorder measures; the rest of a results file describes the run. */
+export type MetricsSnapshot = Pick<ResultsFile, 'window' | 'counters' | 'metrics' | 'userSpeed' | 'timeseries'>
+
+export interface BuildResultsInput {
+  /** Defaults to this package's name and version. */
+  tool?: {name: string; version: string}
+  /** The command line (argv after the binary), e.g. ['replay', 'chat.jsonl', '--backend', 'cs3']. */
+  command: string[]
+  seed: number
+  trace: ResultsTrace
+  backend: ResultsBackend
+  slos: readonly (Slo | string)[]
+  snapshot: MetricsSnapshot
+}
+
+let cachedTool: {name: string; version: string} | undefined
+
+/** This package's name and version, read once from package.json (works from src/ and dist/). */
+export function readToolInfo(): {name: string; version: string} {
+  if (cachedTool === undefined) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name?: string; version?: string}
+    cachedTool = {name: pkg.name ?? 'tracebench', version: pkg.version ?? '0.0.0'}
+  }
+  return cachedTool
+}
+
+/** The definitions block every results file embeds. */
+export function exportDefinitions(): Record<MetricId, MetricDefinition> {
+  return structuredClone(metricDefinitions) as Record<MetricId, MetricDefinition>
+}
+
+/** Canonical, sorted SLO strings: the form stored in results files and compared by merge. */
+export function canonicalSloList(slos: readonly (Slo | string)[]): string[] {
+  return slos.map((s) => (typeof s === 'string' ? parseSlo(s) : s).canonical).sort()
+}
+
+export function buildResultsFile(input: BuildResultsInput): ResultsFile {
+  const results: ResultsFile = {
+    schema: resultsSchemaId,
+    schemaVersion: resultsSchemaVersion,
+    tool: input.tool ?? readToolInfo(),
+    command: [...input.command],
+    seed: input.seed,
+    trace: input.trace,
+    backend: input.backend,
+    slos: canonicalSloList(input.slos),
+    definitions: exportDefinitions(),
+    window: input.snapshot.window,
+    counters: input.snapshot.counters,
+    metrics: input.snapshot.metrics,
+    userSpeed: input.snapshot.userSpeed,
+    timeseries: input.snapshot.timeseries,
+  }
+  // Validate now so a producer bug surfaces at the replay, not when someone reads the file.
+  return normalizeResults(results, 'results')
+}
+
+/**
+ * Returns the results with keys in schema order (zod rebuilds objects in shape order) and
+ * sorted record keys, so equal content always serializes to equal bytes.
+ */
+function normalizeResults(results: ResultsFile, label: string): ResultsFile {
+  const parsed = resultsFileSchema.safeParse(results)
+  if (!parsed.success) throw new Error(`internal: invalid results (${label}): ${formatIssues(parsed.error.issues)}`)
+  const out = parsed.data
+  out.counters.failureReasons = sortRecord(out.counters.failureReasons)
+  if (out.trace.summary !== undefined) out.trace.summary = sortKeysDeep(out.trace.summary) as Record<string, unknown>
+  out.backend.config = sortKeysDeep(out.backend.config)
+  return out
+}
+
+/** Stable, 2-space JSON with a trailing newline. */
+export function serializeResults(results: ResultsFile): string {
+  return `${JSON.stringify(normalizeResults(results, 'serialize'), null, 2)}\n`
+}
+
+export async function writeResultsFile(path: string, results: ResultsFile): Promise<void> {
+  await writeFileAtomic(path, serializeResults(results))
+}
+
+/** Reads and validates a results file; errors name the file and the field. */
+export async function readResultsFile(path: string): Promise<ResultsFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw resultsError(`${path}: results file not found`)
+    if (code === 'EISDIR') throw resultsError(`${path}: is a directory, expected a results JSON file`)
+    throw resultsError(`${path}: cannot read results file: ${(error as Error).message}`)
+  }
+  return parseResultsText(text, path)
+}
+
+/** Validates results already in memory (a worker message, a JSON string); `label` names the source in errors. */
+export function parseResultsText(text: string, label: string): ResultsFile {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw resultsError(`${label}: not valid JSON (${(error as Error).message})`)
+  }
+  return validateResults(data, label)
+}
+
+export function validateResults(data: unknown, label: string): ResultsFile {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || (data as {schema?: unknown}).schema !== resultsSchemaId) {
+    throw resultsError(`${label}: not a tracebench results file (expected "schema": "${resultsSchemaId}" at the top level)`)
+  }
+  const version = (data as {schemaVersion?: unknown}).schemaVersion
+  if (version !== resultsSchemaVersion) {
+    throw resultsError(
+      `${label}: schemaVersion ${JSON.stringify(version)} is not supported; this tracebench reads schemaVersion ${resultsSchemaVersion}` +
+        (typeof version === 'number' && version > resultsSchemaVersion ? ' (the file was written by a newer tracebench)' : ''),
+    )
+  }
+  const parsed = resultsFileSchema.safeParse(data)
+  if (!parsed.success) throw resultsError(`${label}: invalid results file: ${formatIssues(parsed.error.issues)}`)
+  for (const [key, entry] of Object.entries(parsed.data.metrics)) {
+    if (entry === undefined) continue
+    const histogram = decodeHistogram(entry.histogram, `${label}: metrics.${key}.histogram`)
+    if (histogram.totalCount !== entry.count) {
+      throw resultsError(`${label}: metrics.${key}.count is ${entry.count} but its histogram holds ${histogram.totalCount} values`)
+    }
+  }
+  return parsed.data
+}
+
+function resultsError(message: string): TracebenchError {
+  return new TracebenchError(message, {code: 'INVALID_RESULTS'})
+}
+
+/** `metrics.ttft.p90: expected number, received string`, at most three issues. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''
+  return shown.join('; ') + more
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)'
+  let out = ''
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`
+    else out += out === '' ? String(key) : `.${String(key)}`
+  }
+  return out
+}
+
+function sortRecord<T>(record: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {}
+  for (const key of Object.keys(record).sort()) out[key] = record[key] as T
+  return out
+}
+
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) out[key] = sortKeysDeep((value as Record<string, unknown>)[key])
+    return out
+  }
+  return value
+}
