@@ -19,8 +19,15 @@ export interface StepTime {
   latencyMs: number
   /** Tensor-parallel (or pipeline) communication added to the step. */
   commMs: number
-  /** Fixed per-step framework overhead. */
+  /**
+   * Per-step overhead: fixed framework/kernel overhead (per step and per layer) plus, for the
+   * analytic model, the share of the non-binding compute/memory term not hidden under the other.
+   */
   overheadMs: number
+  /** FLOPs the step computes (analytic models). */
+  flops?: number
+  /** Bytes the step moves through memory: weights, KV reads and writes (analytic models). */
+  bytes?: number
 }
 
 /** Work done in one continuous-batching iteration. */

@@ -1,0 +1,193 @@
+import {loadCatalog, type Catalog, type HardwareSpec, type LinkSpec, type ModelSpec} from '../catalogs/load-catalog.js'
+import {countDecodeKeys, countPrefillPairs, countTouchedExperts, type ModelShape} from './model-shape.js'
+import {computeAchievableFlopsPerS, selectComputePrecision} from './precision.js'
+import {defaultMinKvTokens, embeddingBytesPerParam, resolveDeployment} from './resolve-deployment.js'
+import type {CostModel, DeploymentConfig, IterationWork, Precision, StepBound, StepTime} from './types.js'
+import {computeDecodeFloorMs} from './wafer-floor.js'
+
+/** Activations exchanged by tensor-parallel all-reduces and pipeline hops are bf16. */
+const activationBytesPerElement = 2
+/** Tensor parallelism all-reduces twice per layer (after attention and after the FFN). */
+const allReducesPerLayer = 2
+
+export interface CostModelOptions {
+  /** KV tokens a replica must hold besides its weights (default 4096). */
+  minKvTokens?: number
+}
+
+/** The cost model plus what it was built from, for `predict`, calibration and reports. */
+export interface AnalyticCostModel extends CostModel {
+  readonly hardwareSpec: HardwareSpec
+  readonly modelSpec: ModelSpec
+  readonly shape: ModelShape
+  /** Precision the matrix units run in (weights narrower than the hardware supports are widened). */
+  readonly computePrecision: Precision
+  /** Systems (servers, CS-3s) one replica occupies. */
+  readonly systemsPerReplica: number
+  /** Wafer decode floor for one token in ms (layers x per-layer latency); 0 on GPUs and Trainium. */
+  readonly decodeFloorMs: number
+  /** FLOPs and bytes moved by an iteration, before they are turned into time. */
+  measureWork(work: IterationWork): {flops: number; bytes: number; tokens: number}
+}
+
+/**
+ * The roofline cost model of one replica: a step takes
+ *   max(compute, memory, latency floor) + communication + overhead,
+ * compute = FLOPs / (chips x peak x efficiency), memory = bytes / (chips x bandwidth x efficiency),
+ * overhead = fixed + per-layer overhead + the unhidden share of the non-binding term.
+ * All per-deployment coefficients are computed here once so that `iterationTime` costs a few
+ * multiplications (the simulator calls it for every batch change).
+ */
+export function createCostModel(config: DeploymentConfig, catalog: Catalog = loadCatalog(), options: CostModelOptions = {}): AnalyticCostModel {
+  const resolved = resolveDeployment(config, catalog, options.minKvTokens ?? defaultMinKvTokens)
+  const {hardware, model, shape, parallelUnits, blockBytesPerParam} = resolved
+  const {tp, pp, systems} = resolved.deployment
+  const computePrecision = selectComputePrecision(hardware, resolved.deployment.precision)
+
+  const msPerFlop = 1000 / (parallelUnits * computeAchievableFlopsPerS(hardware, computePrecision))
+  const msPerByte = 1000 / (parallelUnits * hardware.memoryBandwidthBytesPerS.value * hardware.memoryEfficiency.value)
+  const overlapLoss = hardware.overlapLoss.value
+  const fixedOverheadMs = hardware.stepOverheadMs.value + (hardware.layerOverheadUs.value * shape.layers) / 1000
+  const decodeFloorMs = computeDecodeFloorMs(model, hardware, systems)
+
+  // Weights streamed per step: everything but the input embedding (a row gather) and the routed
+  // experts, plus the experts the step's tokens touch.
+  const expertBytes = shape.expertParams * blockBytesPerParam
+  const alwaysReadBytes =
+    (shape.blockParams - shape.moeLayers * shape.experts * shape.expertParams) * blockBytesPerParam + shape.lmHeadParamsRead * embeddingBytesPerParam
+  const moeLayers = shape.moeLayers
+  const experts = shape.experts
+  const activeExperts = shape.activeExperts
+  const readWeightBytes = (tokens: number): number =>
+    moeLayers === 0 ? alwaysReadBytes : alwaysReadBytes + moeLayers * expertBytes * countTouchedExperts(experts, activeExperts, Math.max(1, tokens))
+
+  const groups = shape.attentionGroups.map((group) => ({
+    group,
+    kvBytesPerKey: group.layers * shape.kvBytesPerTokenPerLayer,
+    prefillFlopsPerPair: group.layers * shape.attentionFlopsPerPairPrefill,
+    decodeFlopsPerPair: group.layers * shape.attentionFlopsPerPairDecode,
+  }))
+  const kvBytesPerToken = shape.kvBytesPerToken
+  const blockFlopsPerToken = shape.blockFlopsPerToken
+  const lmHeadFlops = shape.lmHeadFlopsPerToken
+
+  const comm = describeCommunication(catalog, hardware, shape, tp, pp, systems)
+
+  const composeStep = (flops: number, bytes: number, tokens: number, latencyMs: number): StepTime => {
+    const computeMs = flops * msPerFlop
+    const memoryMs = bytes * msPerByte
+    let bound: StepBound = computeMs >= memoryMs ? 'compute' : 'memory'
+    let peakMs = Math.max(computeMs, memoryMs)
+    const hiddenMs = Math.min(computeMs, memoryMs)
+    if (latencyMs > peakMs) {
+      bound = 'latency'
+      peakMs = latencyMs
+    }
+    const commMs = tokens > 0 ? comm.fixedMs + comm.msPerToken * tokens : 0
+    const overheadMs = fixedOverheadMs + overlapLoss * hiddenMs
+    return {ms: peakMs + commMs + overheadMs, bound, computeMs, memoryMs, latencyMs, commMs, overheadMs, flops, bytes}
+  }
+
+  const measureWork = (work: IterationWork): {flops: number; bytes: number; tokens: number} => {
+    const prefillTokens = work.prefillTokens
+    const decodeSequences = work.decodeSequences
+    const prefillSequences = prefillTokens > 0 ? Math.max(1, work.prefillSequences ?? 1) : 0
+    const tokens = prefillTokens + decodeSequences
+    let flops = blockFlopsPerToken * tokens + lmHeadFlops * (prefillSequences + decodeSequences)
+    let bytes = readWeightBytes(tokens) + kvBytesPerToken * tokens
+    if (prefillTokens > 0) {
+      const chunkTokens = prefillTokens / prefillSequences
+      const cachedTokens = (work.prefillContextTokenProducts ?? 0) / prefillTokens
+      for (const entry of groups) {
+        flops += entry.prefillFlopsPerPair * prefillSequences * countPrefillPairs(entry.group, chunkTokens, cachedTokens)
+        bytes += entry.kvBytesPerKey * prefillSequences * countDecodeKeys(entry.group, cachedTokens)
+      }
+    }
+    if (decodeSequences > 0) {
+      const contextTokens = work.decodeContextTokens / decodeSequences
+      for (const entry of groups) {
+        const keys = countDecodeKeys(entry.group, contextTokens) * decodeSequences
+        flops += entry.decodeFlopsPerPair * keys
+        bytes += entry.kvBytesPerKey * keys
+      }
+    }
+    return {flops, bytes, tokens}
+  }
+
+  const iterationTime = (work: IterationWork): StepTime => {
+    const {flops, bytes, tokens} = measureWork(work)
+    if (tokens === 0) return {ms: 0, bound: 'memory', computeMs: 0, memoryMs: 0, latencyMs: 0, commMs: 0, overheadMs: 0, flops: 0, bytes: 0}
+    return composeStep(flops, bytes, tokens, decodeFloorMs)
+  }
+
+  return {
+    deployment: resolved.deployment,
+    chipsPerReplica: resolved.chips,
+    weightBytesPerReplica: resolved.weightBytes,
+    kvBytesPerToken,
+    kvCapacityTokens: resolved.kvCapacityTokens,
+    layers: shape.layers,
+    hardwareSpec: hardware,
+    modelSpec: model,
+    shape,
+    computePrecision,
+    systemsPerReplica: systems,
+    decodeFloorMs,
+    measureWork,
+    prefillTime(tokens, prefillOptions = {}) {
+      const batch = prefillOptions.batch ?? 1
+      const cached = prefillOptions.cachedPrefixTokens ?? 0
+      return iterationTime({
+        prefillTokens: tokens * batch,
+        prefillSequences: batch,
+        prefillContextTokenProducts: tokens * batch * cached,
+        decodeSequences: 0,
+        decodeContextTokens: 0,
+      })
+    },
+    decodeStepTime(batch, totalContextTokens) {
+      return iterationTime({prefillTokens: 0, decodeSequences: batch, decodeContextTokens: totalContextTokens})
+    },
+    iterationTime,
+  }
+}
+
+interface Communication {
+  fixedMs: number
+  msPerToken: number
+}
+
+/**
+ * Tensor parallelism: two ring all-reduces of the step's activations per layer, each paying the
+ * link's per-collective latency plus 2(tp-1)/tp of the bytes over the scale-up link.
+ * Pipeline stages (and wafer-to-wafer hops) each pass the activations once; the wafer hop
+ * latency is already inside the per-layer floor, so only its bandwidth is charged.
+ */
+function describeCommunication(catalog: Catalog, hardware: HardwareSpec, shape: ModelShape, tp: number, pp: number, systems: number): Communication {
+  const bytesPerToken = shape.hidden * activationBytesPerElement
+  let fixedMs = 0
+  let msPerToken = 0
+  const effectiveBytesPerMs = (link: LinkSpec) => (link.bandwidthBytesPerS.value * link.efficiency.value) / 1000
+  if (hardware.kind === 'wafer') {
+    if (systems > 1 && hardware.scaleOutLink !== undefined) {
+      const link = catalog.link(hardware.scaleOutLink)
+      msPerToken += ((systems - 1) * bytesPerToken) / effectiveBytesPerMs(link)
+    }
+    return {fixedMs, msPerToken}
+  }
+  if (tp > 1 && hardware.scaleUpLink !== undefined) {
+    const link = catalog.link(hardware.scaleUpLink)
+    const collectives = allReducesPerLayer * shape.layers
+    fixedMs += (collectives * link.latencyUs.value) / 1000
+    msPerToken += (collectives * ((2 * (tp - 1)) / tp) * bytesPerToken) / effectiveBytesPerMs(link)
+  }
+  if (pp > 1) {
+    const linkName = tp * pp <= hardware.maxTensorParallel.value ? hardware.scaleUpLink : hardware.scaleOutLink
+    if (linkName !== undefined) {
+      const link = catalog.link(linkName)
+      fixedMs += ((pp - 1) * link.latencyUs.value) / 1000
+      msPerToken += ((pp - 1) * bytesPerToken) / effectiveBytesPerMs(link)
+    }
+  }
+  return {fixedMs, msPerToken}
+}
