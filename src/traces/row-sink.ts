@@ -1,0 +1,133 @@
+import {TraceParseError} from '../common/errors.js'
+import {ArrivalOrderBuffer} from './arrival-order-buffer.js'
+import {describeValue, formatRowError} from './field-parsers.js'
+import type {TraceRecord, TraceSource} from './trace-record.js'
+import {maxSkippedExamples, type TraceReadStats} from './trace-read-stats.js'
+
+export interface RowSinkOptions {
+  skipInvalid: boolean
+  strict: boolean
+  includeFailed: boolean
+  reorderWindowRows: number
+  /** Source tag for records whose format carries none. */
+  defaultSource: TraceSource | undefined
+  onWarning: ((message: string) => void) | undefined
+}
+
+/**
+ * Where the format readers put parsed rows. It owns the policies every format shares:
+ * stop or skip on a bad row, keep or drop failed requests, restore arrival order (or
+ * reject disorder under strict), and the final "no requests" checks.
+ */
+export class RowSink {
+  /** Name of the time column, for order messages (`TIMESTAMP`, `timestamp`, ...). */
+  timeField = 'time'
+  private latestRawTime: string | number = ''
+  private latestLine = 0
+  private readonly order: ArrivalOrderBuffer
+
+  constructor(
+    readonly stats: TraceReadStats,
+    readonly options: RowSinkOptions,
+  ) {
+    this.order = new ArrivalOrderBuffer(options.reorderWindowRows)
+  }
+
+  get file(): string {
+    return this.stats.file
+  }
+
+  get defaultSource(): TraceSource | undefined {
+    return this.options.defaultSource
+  }
+
+  get includeFailed(): boolean {
+    return this.options.includeFailed
+  }
+
+  /**
+   * A parsed row; `arrivalUs` still in the file's own clock (it is shifted on release).
+   * `rawTime` is the time as written in the file, quoted in order messages.
+   */
+  accept(record: TraceRecord, line: number, rawTime: string | number): void {
+    const result = this.order.offer(record)
+    if (result === 'in-order') {
+      this.latestRawTime = rawTime
+      this.latestLine = line
+      return
+    }
+    if (this.options.strict) {
+      throw new TraceParseError(
+        `${formatRowError(this.file, line, this.timeField, `a time at or after line ${this.latestLine}'s ${describeValue(this.latestRawTime)}`, describeValue(rawTime))} (rows out of time order are rejected under --strict; without it they are sorted)`,
+      )
+    }
+    if (result === 'too-late') {
+      this.reject(
+        `${formatRowError(this.file, line, this.timeField, `a time no earlier than the rows already read out (the reorder window holds ${this.options.reorderWindowRows} rows; line ${this.latestLine} has ${describeValue(this.latestRawTime)})`, describeValue(rawTime))}; sort the file by time or raise --reorder-window`,
+      )
+      return
+    }
+    this.stats.reorderedRows++
+  }
+
+  /** A failed request (BurstGPT: 0 response tokens): kept or dropped, counted either way. */
+  acceptFailed(record: TraceRecord, line: number, rawTime: string | number): void {
+    if (this.options.includeFailed) {
+      this.stats.failedRowsIncluded++
+      this.accept(record, line, rawTime)
+    } else {
+      this.stats.failedRowsExcluded++
+    }
+  }
+
+  /** A row that cannot be read: stops the read, or is counted and skipped under skipInvalid. */
+  reject(message: string): void {
+    if (!this.options.skipInvalid) throw new TraceParseError(message)
+    this.stats.rowsSkipped++
+    if (this.stats.skippedExamples.length < maxSkippedExamples) this.stats.skippedExamples.push(message)
+  }
+
+  warn(message: string): void {
+    this.stats.warnings.push(message)
+    this.options.onWarning?.(message)
+  }
+
+  /** Records that are ready, in arrival order, with arrivalUs counted from the first. */
+  takeReady(): TraceRecord[] {
+    const ready = this.order.takeReady()
+    this.stats.records += ready.length
+    return ready
+  }
+
+  /** The remaining records; reports what was skipped, dropped or sorted, and fails on "no requests". */
+  finish(): TraceRecord[] {
+    const rest = this.order.takeAll()
+    this.stats.records += rest.length
+    const {stats} = this
+    if (stats.rowsSkipped > 0) {
+      const more = stats.rowsSkipped > stats.skippedExamples.length ? '; first ones' : ''
+      this.warn(`skipped ${stats.rowsSkipped} invalid row(s)${more}:\n  ${stats.skippedExamples.join('\n  ')}`)
+    }
+    if (stats.failedRowsExcluded > 0) {
+      this.warn(`${this.file}: excluded ${stats.failedRowsExcluded} failed request(s) (0 response tokens); --include-failed keeps them`)
+    }
+    if (stats.reorderedRows > 0) {
+      this.warn(`${this.file}: ${stats.reorderedRows} row(s) were out of time order and have been sorted (--strict rejects them)`)
+    }
+    if (stats.records === 0) throw new TraceParseError(this.describeNoRecords())
+    stats.complete = true
+    return rest
+  }
+
+  private describeNoRecords(): string {
+    const {stats} = this
+    if (stats.rowsRead === 0) return `${this.file}: no requests: the file has a header but no data rows`
+    if (stats.rowsSkipped === stats.rowsRead) {
+      return `${this.file}: no requests: all ${stats.rowsRead} row(s) were invalid and skipped; first: ${stats.skippedExamples[0] ?? ''}`
+    }
+    if (stats.failedRowsExcluded > 0) {
+      return `${this.file}: no requests: all ${stats.failedRowsExcluded} readable row(s) are failed requests (0 response tokens); --include-failed keeps them`
+    }
+    return `${this.file}: no requests in the file`
+  }
+}
