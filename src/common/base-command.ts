@@ -17,6 +17,12 @@ export abstract class TracebenchCommand extends Command {
       this.logToStderr(`Error: ${error.message}${hint}`)
       this.exit(error.exitCode)
     }
+    // A custom flag's parse function threw: oclif prefixes "Parsing --flag" and rethrows the
+    // original error, so it is a user error even when it is a plain Error.
+    if (error.message.startsWith('Parsing --')) {
+      this.logToStderr(`Error: ${error.message.replace(/\s*\n\s*/g, ' ').replace(/ See more help with --help$/, '')}`)
+      this.exit(ExitCode.usage)
+    }
     // oclif's own errors (flag parsing, this.error, this.exit) already carry an exit code.
     if (error.oclif !== undefined || typeof error.exitCode === 'number') return super.catch(error)
     if (process.env.TRACEBENCH_DEBUG === undefined) {

@@ -1,0 +1,118 @@
+import {EventKind, type EventHandler, type SimEvent} from '../replay/event-queue.js'
+import type {Simulator} from '../replay/simulator.js'
+import type {Sequence} from './sequence.js'
+
+/** One side of a KV path: a prefill replica's egress or a decode replica's ingress. */
+export class SharedLink {
+  /** Transfers currently moving bytes over the link. */
+  active = 0
+  constructor(
+    readonly name: string,
+    /** Effective bandwidth (line rate x efficiency), bytes per microsecond. */
+    readonly bytesPerUs: number,
+  ) {}
+}
+
+export class Transfer {
+  rateBytesPerUs = 0
+  constructor(
+    readonly seq: Sequence,
+    readonly egress: SharedLink,
+    readonly ingress: SharedLink,
+    public remainingBytes: number,
+  ) {}
+}
+
+export interface TransferListener {
+  onTransferDone(seq: Sequence, nowUs: number): void
+}
+
+/**
+ * KV-cache transfers over shared links, as a fluid model: a transfer first pays the
+ * path's fixed per-transfer latency and setup, then moves its bytes while sharing
+ * bandwidth: each link splits its bandwidth equally among the transfers crossing it,
+ * and a transfer moves at the smaller of its two shares (egress of its prefill replica,
+ * ingress of its decode replica). Rates change only when a transfer starts or ends, so
+ * the work is O(active transfers) per such event, never per byte or per layer.
+ */
+export class KvLinkNetwork implements EventHandler {
+  private readonly flows: Transfer[] = []
+  private lastUs = 0
+  private tick: SimEvent | null = null
+  transfersStarted = 0
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly listener: TransferListener,
+  ) {}
+
+  /** Starts a transfer now: bytes begin to flow after `fixedUs` (latency and setup). */
+  start(seq: Sequence, egress: SharedLink, ingress: SharedLink, bytes: number, fixedUs: number): void {
+    this.transfersStarted++
+    const transfer = new Transfer(seq, egress, ingress, Math.max(0, bytes))
+    this.sim.schedule(this.sim.nowUs + fixedUs, EventKind.linkUpdate, this, transfer)
+  }
+
+  get activeTransfers(): number {
+    return this.flows.length
+  }
+
+  handleEvent(event: SimEvent): void {
+    const now = this.sim.nowUs
+    this.advance(now)
+    const begun = event.data
+    if (begun instanceof Transfer) {
+      if (begun.remainingBytes <= 0) {
+        this.listener.onTransferDone(begun.seq, now)
+      } else {
+        begun.egress.active++
+        begun.ingress.active++
+        this.flows.push(begun)
+      }
+    } else {
+      this.tick = null
+    }
+    const done = this.removeFinished()
+    this.reschedule(now)
+    if (done !== null) for (const transfer of done) this.listener.onTransferDone(transfer.seq, now)
+  }
+
+  private advance(now: number): void {
+    const dt = now - this.lastUs
+    this.lastUs = now
+    if (dt <= 0) return
+    for (const flow of this.flows) flow.remainingBytes -= flow.rateBytesPerUs * dt
+  }
+
+  private removeFinished(): Transfer[] | null {
+    let done: Transfer[] | null = null
+    const flows = this.flows
+    let kept = 0
+    for (let i = 0; i < flows.length; i++) {
+      const flow = flows[i]!
+      // Finished when what is left would not move the clock (float rounding of the finish time).
+      if (flow.remainingBytes <= 0 || (flow.rateBytesPerUs > 0 && this.lastUs + flow.remainingBytes / flow.rateBytesPerUs <= this.lastUs)) {
+        flow.egress.active--
+        flow.ingress.active--
+        ;(done ??= []).push(flow)
+      } else {
+        flows[kept++] = flow
+      }
+    }
+    flows.length = kept
+    return done
+  }
+
+  private reschedule(now: number): void {
+    this.sim.cancel(this.tick)
+    this.tick = null
+    let nextUs = Number.POSITIVE_INFINITY
+    for (const flow of this.flows) {
+      const rate = Math.min(flow.egress.bytesPerUs / flow.egress.active, flow.ingress.bytesPerUs / flow.ingress.active)
+      flow.rateBytesPerUs = rate
+      const finishUs = now + flow.remainingBytes / rate
+      if (finishUs < nextUs) nextUs = finishUs
+    }
+    if (nextUs !== Number.POSITIVE_INFINITY) this.tick = this.sim.schedule(nextUs, EventKind.linkUpdate, this, null)
+  }
+}

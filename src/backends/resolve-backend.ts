@@ -1,0 +1,112 @@
+import type {Catalog} from '../catalogs/load-catalog.js'
+import {TracebenchError} from '../common/errors.js'
+import {createCostModel} from '../cost/cost-model.js'
+import {addFootprints, computeFootprint, type Footprint} from '../cost/footprint.js'
+import {effectiveBandwidthBytesPerS} from '../cost/kv-transfer.js'
+import type {CostModel} from '../cost/types.js'
+import {listPools, type BackendConfig, type PoolConfig} from './backend-config.js'
+import type {KvPathSpec} from './disaggregated.js'
+
+/** Changes applied to a preset before it runs (the model flag, footprint scaling). */
+export interface BackendOverrides {
+  /** Model for every pool (catalog name or alias); default: the preset's. */
+  model?: string
+  /** Multiply every pool's replicas (a number) or named pools' replicas (`{prefill: 2}`); rounded, at least 1. */
+  poolScale?: number | Record<string, number>
+  /** Set named pools' replicas exactly (`{decode: 3}`); applied after poolScale. */
+  poolReplicas?: Record<string, number>
+}
+
+export interface ResolvedPool {
+  name: string
+  config: PoolConfig
+  cost: CostModel
+  /** Chips (CS-3 systems count as chips) of the whole pool. */
+  chips: number
+  footprint: Footprint
+}
+
+/** A backend configuration with overrides applied, cost models built and footprint counted. */
+export interface ResolvedBackend {
+  config: BackendConfig
+  model: string
+  pools: ResolvedPool[]
+  footprint: Footprint
+  /** Disaggregated backends: the KV path between the pools. */
+  kvPath: KvPathSpec | null
+}
+
+/**
+ * Applies overrides, builds each pool's cost model (which refuses a model that does not
+ * fit, saying how much memory is missing) and adds up the footprint of the pools.
+ */
+export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides: BackendOverrides = {}): ResolvedBackend {
+  const config = applyOverrides(base, catalog, overrides)
+  const pools = listPools(config).map(([name, pool]): ResolvedPool => {
+    let cost: CostModel
+    try {
+      cost = createCostModel({hardware: pool.hardware, model: config.model, precision: pool.precision, tp: pool.tp, pp: pool.pp, systems: pool.systems}, catalog)
+    } catch (error) {
+      if (error instanceof TracebenchError) {
+        throw new TracebenchError(`backend ${config.name}, ${name} pool: ${error.message}`, {
+          code: error.code,
+          exitCode: error.exitCode,
+          suggestions: error.suggestions,
+        })
+      }
+      throw error
+    }
+    const chips = cost.chipsPerReplica * pool.replicas
+    return {name, config: pool, cost, chips, footprint: computeFootprint(pool.hardware, chips, catalog)}
+  })
+  return {
+    config,
+    model: config.model,
+    pools,
+    footprint: addFootprints(pools.map((p) => p.footprint)),
+    kvPath: config.kind === 'disaggregated' ? resolveKvPath(config, catalog, pools) : null,
+  }
+}
+
+function applyOverrides(base: BackendConfig, catalog: Catalog, overrides: BackendOverrides): BackendConfig {
+  const config = structuredClone(base)
+  config.model = catalog.model(overrides.model ?? base.model).name
+  const poolNames = listPools(config).map(([name]) => name)
+  const scale = overrides.poolScale
+  for (const [name, pool] of listPools(config)) {
+    const factor = typeof scale === 'number' ? scale : scale?.[name]
+    if (factor !== undefined) {
+      if (!(Number.isFinite(factor) && factor > 0)) throw new TracebenchError(`pool scale for ${name}: expected a positive number, got ${factor}`)
+      pool.replicas = Math.max(1, Math.round(pool.replicas * factor))
+    }
+    const replicas = overrides.poolReplicas?.[name]
+    if (replicas !== undefined) {
+      if (!(Number.isSafeInteger(replicas) && replicas >= 1)) throw new TracebenchError(`replicas for ${name}: expected a positive integer, got ${replicas}`)
+      pool.replicas = replicas
+    }
+  }
+  for (const name of [...Object.keys(typeof scale === 'object' ? scale : {}), ...Object.keys(overrides.poolReplicas ?? {})]) {
+    if (!poolNames.includes(name)) {
+      throw new TracebenchError(`backend ${config.name} has no pool "${name}"; its pools: ${poolNames.join(', ')}`)
+    }
+  }
+  return config
+}
+
+function resolveKvPath(config: BackendConfig & {kind: 'disaggregated'}, catalog: Catalog, pools: ResolvedPool[]): KvPathSpec {
+  const transfer = config.kvTransfer
+  const link = catalog.link(transfer.link)
+  let ingressBytesPerS = Number.POSITIVE_INFINITY
+  if (transfer.decodeIngressLink !== undefined) {
+    const ingress = catalog.link(transfer.decodeIngressLink)
+    const decode = pools.find((p) => p.name === 'decode')!
+    const perReplica = transfer.decodeIngressLinksPerReplica ?? decode.cost.chipsPerReplica
+    ingressBytesPerS = effectiveBandwidthBytesPerS(ingress) * perReplica
+  }
+  return {
+    egressBytesPerS: effectiveBandwidthBytesPerS(link) * transfer.linksPerPrefillReplica,
+    ingressBytesPerS,
+    fixedUs: link.latencyUs.value + link.setupMs.value * 1000,
+    overlapFraction: transfer.overlapFraction,
+  }
+}

@@ -1,0 +1,117 @@
+import type {SeededRandom} from '../common/seeded-random.js'
+import type {RoutingPolicy} from './backend-config.js'
+import type {BatchingReplica} from './continuous-batching.js'
+import type {Sequence} from './sequence.js'
+
+/** Sessions remembered for affinity; the least recently used are forgotten beyond this. */
+const maxRememberedSessions = 100_000
+/** Prefix blocks remembered for prefix-aware routing (least recently routed forgotten first). */
+const maxRememberedBlocks = 1_000_000
+
+/**
+ * Picks the replica of a pool for a request. `least-loaded` takes the replica with the
+ * fewest sequences (then the least queued prompt work, then the lowest index);
+ * `prefix-aware` sends a request with prefix hash ids to the replica its longest known
+ * prefix was last routed to (where it is probably cached, as Mooncake's KV-centric
+ * scheduler does) when the prefill it saves there covers the extra prefill work queued
+ * there and that replica has at most `maxImbalance` sequences more than the least
+ * loaded one; otherwise to the least loaded; `round-robin` cycles; `random` draws from the run's seeded
+ * generator. With session affinity a session's turns go back to the replica that served
+ * its previous turn, where its prefix is cached.
+ */
+export class ReplicaRouter {
+  private next = 0
+  private readonly sessions = new Map<string, number>()
+  /** Prefix hash id -> replica the last request with that block was routed to. */
+  private readonly blockOwners = new Map<number, number>()
+
+  constructor(
+    private readonly replicas: readonly BatchingReplica[],
+    private readonly policy: RoutingPolicy,
+    private readonly sessionAffinity: boolean,
+    private readonly rng: SeededRandom,
+    private readonly maxImbalance = 4,
+  ) {}
+
+  pick(seq: Sequence): number {
+    const sessionId = seq.sessionId
+    if (this.sessionAffinity && sessionId !== undefined) {
+      const known = this.sessions.get(sessionId)
+      if (known !== undefined) {
+        this.sessions.delete(sessionId)
+        this.sessions.set(sessionId, known)
+        return known
+      }
+      const chosen = this.chooseFor(seq)
+      this.sessions.set(sessionId, chosen)
+      if (this.sessions.size > maxRememberedSessions) this.sessions.delete(this.sessions.keys().next().value!)
+      return chosen
+    }
+    return this.chooseFor(seq)
+  }
+
+  private chooseFor(seq: Sequence): number {
+    const ids = seq.hashIds
+    if (this.policy !== 'prefix-aware' || ids === undefined || ids.length === 0 || this.replicas.length === 1) return this.choose()
+    const full = Math.min(ids.length, Math.floor(seq.inputTokens / seq.hashBlockSize))
+    const owners = this.blockOwners
+    let preferred = -1
+    let matchedTokens = 0
+    // Chained ids: the deepest known block names the replica with the longest prefix.
+    for (let i = full - 1; i >= 0; i--) {
+      const owner = owners.get(ids[i]!)
+      if (owner !== undefined) {
+        preferred = owner
+        matchedTokens = (i + 1) * seq.hashBlockSize
+        break
+      }
+    }
+    const least = this.choose()
+    let chosen = least
+    if (preferred >= 0 && preferred !== least) {
+      // Follow the prefix when the prefill work it saves covers the extra work queued
+      // there, and the replica is not far busier than the least loaded one.
+      const p = this.replicas[preferred]!
+      const l = this.replicas[least]!
+      if (p.load <= l.load + this.maxImbalance && p.queuedTokens - matchedTokens <= l.queuedTokens) chosen = preferred
+    }
+    for (let i = 0; i < full; i++) {
+      const id = ids[i]!
+      owners.delete(id)
+      owners.set(id, chosen)
+    }
+    while (owners.size > maxRememberedBlocks) owners.delete(owners.keys().next().value!)
+    return chosen
+  }
+
+  private choose(): number {
+    const replicas = this.replicas
+    const n = replicas.length
+    if (n === 1) return 0
+    switch (this.policy) {
+      case 'round-robin': {
+        const chosen = this.next
+        this.next = (this.next + 1) % n
+        return chosen
+      }
+      case 'random':
+        return Math.min(n - 1, Math.floor(this.rng.next() * n))
+      default: {
+        // least-loaded (and the fallback of prefix-aware)
+        let best = 0
+        let bestLoad = replicas[0]!.load
+        let bestQueued = replicas[0]!.queuedTokens
+        for (let i = 1; i < n; i++) {
+          const r = replicas[i]!
+          const load = r.load
+          if (load < bestLoad || (load === bestLoad && r.queuedTokens < bestQueued)) {
+            best = i
+            bestLoad = load
+            bestQueued = r.queuedTokens
+          }
+        }
+        return best
+      }
+    }
+  }
+}

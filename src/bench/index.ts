@@ -1,0 +1,7 @@
+import type {Benchmark} from './benchmark.js'
+import {parallelBenchmark} from './parallel.bench.js'
+import {simulateBenchmark} from './simulate.bench.js'
+import {traceReaderBenchmark} from './trace-reader-benchmark.js'
+
+/** Benchmarks `npm run bench` runs, in order. Add a module here to add a benchmark. */
+export const benchmarks: Benchmark[] = [traceReaderBenchmark, simulateBenchmark, parallelBenchmark]

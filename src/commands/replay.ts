@@ -1,0 +1,93 @@
+import {Args, Flags} from '@oclif/core'
+import {TracebenchCommand} from '../common/base-command.js'
+import {TracebenchError} from '../common/errors.js'
+import {writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
+import {formatResultsSummary} from '../metrics/summary-table.js'
+import {runReplay} from '../replay/run-replay.js'
+import {traceFormats, type TraceFormat} from '../traces/trace-record.js'
+
+export interface ReplayCommandResult {
+  out: string
+  requestsOut: string | null
+  results: ResultsFile
+}
+
+export default class Replay extends TracebenchCommand {
+  static override summary = 'Replay a trace against a simulated backend and write a results file'
+  static override description = `Runs the trace through a discrete-event simulation of the backend in virtual time (continuous batching, KV-cache admission and preemption, prefix caching, and for disaggregated backends the KV transfer between pools), records TTFT, TPOT, ITL, E2E, queue and KV-transfer time in HDR histograms, prints a short summary and writes the results file (JSON, versioned schema).
+
+TRACE is a trace file (Azure CSV, BurstGPT CSV, Mooncake JSONL, tracebench JSONL; .gz accepted) or a synthesized trace: synth:chat, synth:coding or synth:agentic, with optional ?requests=N&rate=R&turns=T&seed=S (default 1,000 requests at the profile's rate; the seed defaults to --seed).
+
+Session turns are replayed closed-loop: a turn is released when the previous turn of its session has produced its last token, plus its think time. --rate-scale multiplies the arrival rate of open-loop requests and session starts; think times are not scaled.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> ../shared/traces/azure-2023/AzureLLMInferenceTrace_conv.csv --backend cs3 --out results/conv-cs3.json',
+    "<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend trn3-cs3 --rate-scale 4 --slo 'ttft.p90<=2s' --slo 'tpot.p90<=1ms' --out results/chat-x4.json",
+    '<%= config.bin %> <%= command.id %> synth:agentic?requests=2000 --backend gpu-h100 --model llama-3.1-8b --out results/agentic.json --requests-out results/agentic-requests.csv',
+    '<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend ./my-backend.yaml --replicas decode=2 --out results/custom.json --json',
+  ]
+
+  static override enableJsonFlag = true
+
+  static override args = {
+    trace: Args.string({description: 'trace file, or synth:KIND[?requests=N&rate=R]', required: true}),
+  }
+
+  static override flags = {
+    backend: Flags.string({char: 'b', description: 'backend preset name (see `backends list`) or backend YAML file', required: true}),
+    model: Flags.string({char: 'm', description: "model (catalog name or alias); default: the backend's"}),
+    'rate-scale': Flags.string({char: 'r', description: 'arrival-rate multiplier (> 0; 2 = twice the trace rate)', default: '1'}),
+    limit: Flags.integer({description: 'replay only the first N requests', min: 1}),
+    seed: Flags.integer({description: 'seed for synthesized traces and random routing', default: 1}),
+    slo: Flags.string({description: "SLO for goodput, e.g. 'ttft.p90<=2s' or 'tpot.p99<50ms' (repeatable)", multiple: true}),
+    out: Flags.string({char: 'o', description: 'results file to write (JSON)', required: true}),
+    'requests-out': Flags.string({description: 'also write one record per request (.csv or .jsonl)'}),
+    replicas: Flags.string({description: 'set a pool\'s replicas: POOL=N with POOL pool, prefill or decode (repeatable)', multiple: true}),
+    format: Flags.option({description: 'trace format (default: detected from content)', options: traceFormats as TraceFormat[]})(),
+    'skip-invalid': Flags.boolean({description: 'skip malformed trace rows instead of stopping'}),
+    catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
+  }
+
+  async run(): Promise<ReplayCommandResult> {
+    const {args, flags} = await this.parse(Replay)
+    const results = await runReplay({
+      trace: args.trace,
+      backend: flags.backend,
+      model: flags.model,
+      rateScale: parseRateScale(flags['rate-scale']),
+      limit: flags.limit,
+      seed: flags.seed,
+      slos: flags.slo ?? [],
+      poolReplicas: parsePoolReplicas(flags.replicas ?? []),
+      requestsOut: flags['requests-out'],
+      traceFormat: flags.format,
+      skipInvalid: flags['skip-invalid'],
+      catalogFiles: flags.catalog ?? [],
+      argv: ['replay', ...this.argv],
+    })
+    await writeResultsFile(flags.out, results)
+    this.log(formatResultsSummary(results))
+    this.log('')
+    this.log(`results: ${flags.out}${flags['requests-out'] === undefined ? '' : `\nrequests: ${flags['requests-out']}`}`)
+    return {out: flags.out, requestsOut: flags['requests-out'] ?? null, results}
+  }
+}
+
+function parseRateScale(text: string): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new TracebenchError(`--rate-scale: expected a positive number (1 = the trace's own rate), got "${text}"`)
+  }
+  return value
+}
+
+function parsePoolReplicas(entries: readonly string[]): Record<string, number> | undefined {
+  if (entries.length === 0) return undefined
+  const replicas: Record<string, number> = {}
+  for (const entry of entries) {
+    const match = /^([a-z]+)=(\d+)$/.exec(entry.trim())
+    if (match === null || Number(match[2]) < 1) throw new TracebenchError(`--replicas ${entry}: expected POOL=N with N a positive integer, e.g. --replicas decode=2`)
+    replicas[match[1]!] = Number(match[2])
+  }
+  return replicas
+}

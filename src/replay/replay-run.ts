@@ -1,0 +1,215 @@
+import type {BackendHost, SimBackend} from '../backends/backend.js'
+import type {Sequence} from '../backends/sequence.js'
+import {createRng, type SeededRandom} from '../common/seeded-random.js'
+import type {RequestFailure, RequestOutcome, StateSample} from '../metrics/request-outcome.js'
+import {ArrivalSource, type ArrivalOptions, type RecordBatches, type RequestSink} from './arrivals.js'
+import {buildFailure, buildOutcome} from './build-outcome.js'
+import {EventKind, type EventHandler} from './event-queue.js'
+import {Simulator, type SimFeeder} from './simulator.js'
+
+/** Where outcomes go (the MetricsRecorder, or a collector in tests). */
+export interface OutcomeSink {
+  recordOutcome(outcome: RequestOutcome): void
+  recordFailure(failure: RequestFailure): void
+  sampleState(sample: StateSample): void
+  /**
+   * Inter-token gaps reported per replica rather than per request (`count` tokens came
+   * `gapUs` after their predecessor); see ReplayRun.recordItl. MetricsRecorder has it.
+   */
+  recordItlGaps(gapUs: number, count: number): void
+}
+
+/** Optional per-request log (--requests-out); flushed between simulation steps. */
+export interface RequestLog {
+  logOutcome(outcome: RequestOutcome): void
+  logFailure(failure: RequestFailure): void
+  readonly needsFlush: boolean
+  flush(): Promise<void>
+}
+
+export interface ReplayRunOptions {
+  records: RecordBatches
+  arrivals: ArrivalOptions
+  seed: number
+  sink: OutcomeSink
+  createBackend: (host: BackendHost) => SimBackend
+  log?: RequestLog
+  /** First state-sampling interval (doubles every 2,048 samples so long runs stay cheap). */
+  sampleIntervalUs?: number
+  /** Called every `progressEvery` finished requests. */
+  onProgress?: (finishedRequests: number) => void
+  progressEvery?: number
+}
+
+export interface ReplayRunResult {
+  /** First scheduled arrival. */
+  startUs: number
+  /** Last completion or failure. */
+  endUs: number
+  completed: number
+  failed: number
+  records: number
+  sessions: number
+  firstArrivalUs: number
+  lastArrivalUs: number
+  inputTokens: number
+  outputTokens: number
+  eventsHandled: number
+  counters: Record<string, number>
+}
+
+const samplesPerDoubling = 2048
+
+/**
+ * One simulated replay: the simulator instance, its seeded generator, the arrival
+ * stream, the backend and the outcome sink, wired together. Everything stateful belongs
+ * to the instance; nothing is global, so replays can run side by side (worker threads).
+ */
+export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
+  readonly sim = new Simulator()
+  readonly rng: SeededRandom
+  private readonly backend: SimBackend
+  private readonly arrivals: ArrivalSource
+  private readonly sampler: StateSampler
+  private completed = 0
+  private failed = 0
+  private firstArrivalUs = Number.POSITIVE_INFINITY
+  private lastEndUs = 0
+  /** Requests released and not finished yet. */
+  private inFlight = 0
+
+  constructor(private readonly options: ReplayRunOptions) {
+    this.rng = createRng(options.seed)
+    this.arrivals = new ArrivalSource(this.sim, options.records, options.arrivals, this)
+    this.backend = options.createBackend(this)
+    this.sampler = new StateSampler(this, options.sampleIntervalUs ?? 50_000)
+  }
+
+  async run(): Promise<ReplayRunResult> {
+    await this.sim.run(this)
+    if (this.inFlight !== 0) {
+      throw new Error(`internal: the simulation ended with ${this.inFlight} requests neither completed nor failed (a scheduling deadlock); please report it`)
+    }
+    const stats = this.arrivals.stats
+    if (this.options.log !== undefined) await this.options.log.flush()
+    return {
+      startUs: this.firstArrivalUs === Number.POSITIVE_INFINITY ? 0 : this.firstArrivalUs,
+      endUs: this.lastEndUs,
+      completed: this.completed,
+      failed: this.failed,
+      records: stats.records,
+      sessions: stats.sessions,
+      firstArrivalUs: stats.firstArrivalUs,
+      lastArrivalUs: stats.lastArrivalUs,
+      inputTokens: stats.inputTokens,
+      outputTokens: stats.outputTokens,
+      eventsHandled: this.sim.eventsHandled,
+      counters: this.backend.readCounters(),
+    }
+  }
+
+  // SimFeeder: the trace stream and the request log are the two things that need awaits.
+  refillAtUs = Number.NEGATIVE_INFINITY
+
+  needsRefill(nextEventUs: number): boolean {
+    return this.arrivals.needsRefill(nextEventUs) || this.options.log?.needsFlush === true
+  }
+
+  async refill(nextEventUs: number): Promise<void> {
+    if (this.options.log?.needsFlush === true) await this.options.log.flush()
+    if (this.arrivals.needsRefill(nextEventUs)) await this.arrivals.refill(nextEventUs)
+    this.refillAtUs = this.arrivals.refillAtUs
+  }
+
+  // RequestSink: a request is released by the arrival source.
+  submit(seq: Sequence): void {
+    if (seq.arrivalUs < this.firstArrivalUs) {
+      this.firstArrivalUs = seq.arrivalUs
+      this.sampler.start(seq.arrivalUs)
+    }
+    this.inFlight++
+    this.backend.submit(seq)
+  }
+
+  // BackendHost
+  completeRequest(seq: Sequence, completionUs: number): void {
+    this.inFlight--
+    const outcome = buildOutcome(seq, completionUs)
+    this.options.sink.recordOutcome(outcome)
+    const log = this.options.log
+    if (log !== undefined) {
+      log.logOutcome(outcome)
+      if (log.needsFlush) this.refillAtUs = Number.NEGATIVE_INFINITY
+    }
+    this.completed++
+    this.finishRequest(seq, completionUs)
+  }
+
+  failRequest(seq: Sequence, reason: string, detail: string): void {
+    this.inFlight--
+    const failure = buildFailure(seq, reason, detail)
+    this.options.sink.recordFailure(failure)
+    const log = this.options.log
+    if (log !== undefined) {
+      log.logFailure(failure)
+      if (log.needsFlush) this.refillAtUs = Number.NEGATIVE_INFINITY
+    }
+    this.failed++
+    this.finishRequest(seq, this.sim.nowUs)
+  }
+
+  /**
+   * Inter-token gaps. Every sequence decoding on a replica sees the same step times, so
+   * the simulated backends report each gap once with the number of tokens that saw it:
+   * O(1) per iteration instead of O(batch). The ITL histogram (a distribution over all
+   * gaps) is exactly the same; what is lost is which request each gap belonged to, so a
+   * simulated outcome's `itlGapsUs` is empty.
+   */
+  recordItl(gapUs: number, count: number): void {
+    if (count <= 0) return
+    this.options.sink.recordItlGaps(Math.max(0, Math.round(gapUs)), count)
+  }
+
+  private finishRequest(seq: Sequence, endUs: number): void {
+    if (endUs > this.lastEndUs) this.lastEndUs = endUs
+    if (seq.sessionId !== undefined) this.arrivals.sessions.onDone(seq.sessionId, endUs)
+    const onProgress = this.options.onProgress
+    if (onProgress !== undefined) {
+      const done = this.completed + this.failed
+      if (done % (this.options.progressEvery ?? 10_000) === 0) onProgress(done)
+    }
+  }
+
+  /** For the sampler: whether anything is left to happen. */
+  get active(): boolean {
+    return this.sim.pendingEvents > 0 || !this.arrivals.exhausted
+  }
+
+  sampleState(): void {
+    const state = this.backend.readState()
+    this.options.sink.sampleState({tUs: Math.round(this.sim.nowUs), queueDepth: state.queueDepth, batchSize: state.batchSize, kvUsage: state.kvUsage})
+  }
+}
+
+/** Samples queue depth, batch size and KV use at a regular (slowly doubling) interval of virtual time. */
+class StateSampler implements EventHandler {
+  private started = false
+  private samples = 0
+
+  constructor(
+    private readonly run: ReplayRun,
+    private intervalUs: number,
+  ) {}
+
+  start(atUs: number): void {
+    if (this.started) return
+    this.started = true
+    this.run.sim.schedule(atUs, EventKind.sample, this)
+  }
+
+  handleEvent(): void {
+    this.run.sampleState()
+    if (++this.samples % samplesPerDoubling === 0) this.intervalUs *= 2
+    if (this.run.active) this.run.sim.schedule(this.run.sim.nowUs + this.intervalUs, EventKind.sample, this)
+  }
+}

@@ -1,0 +1,199 @@
+import {loadCatalog} from '../catalogs/load-catalog.js'
+import {TracebenchError} from '../common/errors.js'
+import type {BackendConfig} from '../backends/backend-config.js'
+import {loadBackendConfig, validateBackendConfig} from '../backends/load-backend.js'
+import {createSimBackend} from '../backends/registry.js'
+import {resolveBackend, type ResolvedBackend} from '../backends/resolve-backend.js'
+import {MetricsRecorder} from '../metrics/recorder.js'
+import {buildResultsFile, type ResultsFile} from '../metrics/results-file.js'
+import {parseSlos} from '../metrics/slo.js'
+import {readTrace} from '../traces/read-trace.js'
+import {synthesizeTrace} from '../traces/synthesize-trace.js'
+import type {TraceFormat} from '../traces/trace-record.js'
+import {batchesFromAsync, batchesFromIterable, type RecordBatches} from './arrivals.js'
+import {ReplayRun, type ReplayRunResult} from './replay-run.js'
+import {RequestsLogWriter} from './requests-log.js'
+import {defaultSynthRequests, describeTraceSpec, parseTraceSpec, type TraceSpec} from './trace-spec.js'
+
+/**
+ * Everything one replay needs, as plain serializable data (no functions, no class
+ * instances): the parallel layer sends it to worker threads as is.
+ */
+export interface ReplayOptions {
+  /** A trace file path, a `synth:KIND?requests=N&rate=R` spec, or a parsed spec. */
+  trace: string | TraceSpec
+  /** A preset name, a backend file path, or an inline backend configuration (validated like a file). */
+  backend: string | Record<string, unknown> | BackendConfig
+  /** Model for every pool (catalog name or alias); default: the backend's. */
+  model?: string
+  /** Arrival-rate multiplier (> 0); default 1. */
+  rateScale?: number
+  /** Replay only the first N requests. */
+  limit?: number
+  /** Seed for synthesized traces and random routing; default 1. */
+  seed?: number
+  /** SLO expressions for goodput, e.g. `ttft.p90<=2s` (per-request checks). */
+  slos?: string[]
+  /** Multiply pool replicas: every pool (a number) or named pools (`{prefill: 2}`). */
+  poolScale?: number | Record<string, number>
+  /** Set named pools' replicas (`{decode: 3}`), after poolScale. */
+  poolReplicas?: Record<string, number>
+  /** Per-request log, `.csv` or `.jsonl`. */
+  requestsOut?: string
+  /** The command line, recorded in the results file for provenance. */
+  argv?: string[]
+  /** Trace format override (default: detected from content). */
+  traceFormat?: TraceFormat
+  /** Skip malformed trace rows instead of stopping. */
+  skipInvalid?: boolean
+  /** Extra catalog files (hardware, models, links) merged over the built-in ones. */
+  catalogFiles?: string[]
+}
+
+/** Callbacks that stay in the calling thread (not part of the serializable options). */
+export interface ReplayHooks {
+  onProgress?: (finishedRequests: number) => void
+}
+
+export interface ReplayDetails {
+  results: ResultsFile
+  run: ReplayRunResult
+  backend: ResolvedBackend
+}
+
+/** Replays a trace against a simulated backend and returns the (validated) results file. */
+export async function runReplay(options: ReplayOptions, hooks: ReplayHooks = {}): Promise<ResultsFile> {
+  return (await runReplayDetailed(options, hooks)).results
+}
+
+/** As runReplay, plus engine statistics (events handled, iterations) for benchmarks and diagnostics. */
+export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHooks = {}): Promise<ReplayDetails> {
+  // Validate everything before any work starts.
+  const rateScale = checkRateScale(options.rateScale ?? 1)
+  const limit = checkLimit(options.limit)
+  const seed = options.seed ?? 1
+  if (!Number.isSafeInteger(seed)) throw new TracebenchError(`--seed: expected an integer, got ${seed}`)
+  const sloTexts = options.slos ?? []
+  const slos = parseSlos(sloTexts)
+  const catalog = loadCatalog({extraFiles: options.catalogFiles})
+  const config =
+    typeof options.backend === 'string' ? loadBackendConfig(options.backend) : validateBackendConfig(options.backend, 'inline backend', nameOf(options.backend))
+  const backend = resolveBackend(config, catalog, {model: options.model, poolScale: options.poolScale, poolReplicas: options.poolReplicas})
+  const spec = typeof options.trace === 'string' ? parseTraceSpec(options.trace) : options.trace
+  const {records, format} = openRecords(spec, seed, options)
+
+  const recorder = new MetricsRecorder({slos})
+  const log = options.requestsOut === undefined ? undefined : await RequestsLogWriter.open(options.requestsOut)
+  let run: ReplayRunResult
+  try {
+    const replay = new ReplayRun({
+      records: records.batches,
+      arrivals: {rateScale, limit},
+      seed,
+      sink: recorder,
+      createBackend: (host) => createSimBackend(backend, host),
+      log,
+      onProgress: hooks.onProgress,
+    })
+    run = await replay.run()
+    await log?.commit()
+  } catch (error) {
+    await log?.abort()
+    throw error
+  }
+  if (run.records === 0) throw new TracebenchError(`${describeTraceSpec(spec).path}: the trace has no requests to replay`)
+
+  const snapshot = recorder.finish({startUs: run.startUs, endUs: run.endUs})
+  const described = describeTraceSpec(spec)
+  // The trace's own span (arrivals as written in the trace, before --rate-scale).
+  const durationS = (run.lastArrivalUs - run.firstArrivalUs) / 1e6
+  const offeredRatePerS = durationS > 0 ? (run.records / durationS) * rateScale : null
+  const results = buildResultsFile({
+    command: options.argv ?? [],
+    seed,
+    trace: {
+      path: described.path,
+      name: described.name,
+      format: format(),
+      requests: run.records,
+      sessions: run.sessions,
+      durationS,
+      rateScale,
+      offeredRatePerS,
+      limit: limit ?? null,
+      summary: {
+        inputTokensMean: run.inputTokens / run.records,
+        outputTokensMean: run.outputTokens / run.records,
+        ratePerS: durationS > 0 ? run.records / durationS : null,
+        replayedRatePerS: offeredRatePerS,
+      },
+    },
+    backend: describeBackend(backend),
+    slos: sloTexts,
+    snapshot,
+  })
+  return {results, run, backend}
+}
+
+function openRecords(spec: TraceSpec, seed: number, options: ReplayOptions): {records: {batches: RecordBatches}; format: () => string} {
+  if ('path' in spec) {
+    const reader = readTrace(spec.path, {format: spec.format ?? options.traceFormat, skipInvalid: options.skipInvalid})
+    return {records: {batches: batchesFromAsync(reader.batches())}, format: () => reader.stats.format ?? 'unknown'}
+  }
+  const synth = spec.synth
+  const iterable = synthesizeTrace({
+    kind: synth.kind,
+    seed: synth.seed ?? seed,
+    requests: synth.requests ?? defaultSynthRequests,
+    ratePerS: synth.ratePerS,
+    turnsPerSession: synth.turnsPerSession,
+  })
+  return {records: {batches: batchesFromIterable(iterable)}, format: () => 'synth'}
+}
+
+/** The results file's backend section: name, model, footprint and the resolved configuration. */
+export function describeBackend(backend: ResolvedBackend): ResultsFile['backend'] {
+  const f = backend.footprint
+  return {
+    name: backend.config.name,
+    kind: 'simulated',
+    model: backend.model,
+    description: backend.config.description,
+    footprint: {systems: f.systems, chips: f.chips, racks: f.racks, rackFraction: f.rackFraction, kW: f.kW, usdPerHour: f.usdPerHour},
+    config: {
+      ...backend.config,
+      resolved: Object.fromEntries(
+        backend.pools.map((pool) => [
+          pool.name,
+          {
+            deployment: pool.cost.deployment,
+            chipsPerReplica: pool.cost.chipsPerReplica,
+            replicas: pool.config.replicas,
+            kvCapacityTokensPerReplica: pool.cost.kvCapacityTokens,
+            kvBytesPerToken: pool.cost.kvBytesPerToken,
+            footprint: pool.footprint,
+          },
+        ]),
+      ),
+      ...(backend.kvPath === null ? {} : {kvPath: {...backend.kvPath, ingressBytesPerS: Number.isFinite(backend.kvPath.ingressBytesPerS) ? backend.kvPath.ingressBytesPerS : null}}),
+    },
+  }
+}
+
+function checkRateScale(rateScale: number): number {
+  if (!(typeof rateScale === 'number' && Number.isFinite(rateScale) && rateScale > 0)) {
+    throw new TracebenchError(`--rate-scale: expected a positive number (1 = the trace's own rate), got ${rateScale}`)
+  }
+  return rateScale
+}
+
+function checkLimit(limit: number | undefined): number | undefined {
+  if (limit === undefined) return undefined
+  if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new TracebenchError(`--limit: expected a positive integer number of requests, got ${limit}`)
+  return limit
+}
+
+function nameOf(backend: Record<string, unknown> | BackendConfig): string {
+  const name = (backend as {name?: unknown}).name
+  return typeof name === 'string' && name !== '' ? name : 'inline'
+}

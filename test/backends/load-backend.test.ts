@@ -1,0 +1,76 @@
+import {readFileSync} from 'node:fs'
+import {describe, expect, it} from 'vitest'
+import {listPresetNames, loadBackendConfig, looksLikeBackendFile, presetsDirectory, validateBackendConfig} from '../../src/backends/load-backend.js'
+import {resolveBackend} from '../../src/backends/resolve-backend.js'
+import {loadCatalog} from '../../src/catalogs/load-catalog.js'
+import {ConfigError} from '../../src/common/errors.js'
+
+describe('backend presets', () => {
+  it('has the four documented presets, each commented and sourced, all resolving against the catalogs', () => {
+    expect(listPresetNames()).toEqual(['cs3', 'gpu-b200', 'gpu-h100', 'trn3-cs3'])
+    for (const name of listPresetNames()) {
+      const text = readFileSync(`${presetsDirectory}${name}.yaml`, 'utf8')
+      expect(text.startsWith(`# ${name}:`), `${name}.yaml starts with a comment naming it`).toBe(true)
+      const config = loadBackendConfig(name)
+      expect(config.name).toBe(name)
+      expect(config.sources.length).toBeGreaterThan(0)
+      const resolved = resolveBackend(config, loadCatalog())
+      expect(resolved.model).toBe('llama-3.3-70b')
+      expect(resolved.footprint.kW).toBeGreaterThan(0)
+    }
+  })
+
+  it('sizes the disaggregated preset from the sum of its pools', () => {
+    const resolved = resolveBackend(loadBackendConfig('trn3-cs3'), loadCatalog())
+    const [prefill, decode] = resolved.pools
+    expect(prefill!.chips).toBe(80)
+    expect(decode!.chips).toBe(4)
+    expect(resolved.footprint.chips).toBe(84)
+    expect(resolved.footprint.kW).toBeCloseTo(prefill!.footprint.kW + decode!.footprint.kW, 9)
+    expect(resolved.kvPath!.egressBytesPerS).toBeCloseTo(95e9, -6)
+    expect(resolved.kvPath!.overlapFraction).toBe(0.8)
+  })
+})
+
+describe('backend file validation', () => {
+  const base = {
+    description: 'x',
+    kind: 'disaggregated',
+    model: 'llama-3.1-8b',
+    sources: ['test'],
+    prefill: {hardware: 'trn3', replicas: 1, scheduler: {policy: 'chunked', maxBatchSize: 8, maxBatchedTokens: 1024, blockTokens: 16}},
+    decode: {hardware: 'cs3', replicas: 1, scheduler: {policy: 'chunked', maxBatchSize: 8, maxBatchedTokens: 1024, blockTokens: 16}},
+    kvTransfer: {link: 'trn3-server-to-cs3'},
+  }
+
+  it('fills in defaults', () => {
+    const config = validateBackendConfig(base, 'inline')
+    expect(config.kind).toBe('disaggregated')
+    if (config.kind !== 'disaggregated') return
+    expect(config.kvTransfer.overlapFraction).toBe(0)
+    expect(config.kvTransfer.linksPerPrefillReplica).toBe(1)
+    expect(config.prefill.scheduler.watermarkFraction).toBe(0.01)
+    expect(config.prefill.scheduler.prefixCaching).toBe(true)
+    expect(config.routing).toEqual({policy: 'least-loaded', sessionAffinity: true, maxImbalance: 4})
+    expect(config.name).toBe('custom')
+  })
+
+  it('names the path of an unknown field at any depth', () => {
+    expect(() => validateBackendConfig({...base, kvTransfer: {link: 'x', overlap: 0.5}}, 'my.yaml')).toThrow(
+      /^my\.yaml: kvTransfer\.overlap: unknown field \(valid fields in kvTransfer: link, linksPerPrefillReplica, decodeIngressLink, decodeIngressLinksPerReplica, overlapFraction\)$/,
+    )
+    expect(() => validateBackendConfig({...base, colour: 'red'}, 'my.yaml')).toThrow(/^my\.yaml: colour: unknown field \(valid fields: kind, name, description/)
+    expect(() => validateBackendConfig({...base, kvTransfer: {link: 'x', overlapFraction: 1.5}}, 'my.yaml')).toThrow(/kvTransfer\.overlapFraction: expected a fraction in \[0, 1\], got 1\.5/)
+    expect(() => validateBackendConfig({...base, decode: {...base.decode, scheduler: {...base.decode.scheduler, policy: 'fifo'}}}, 'my.yaml')).toThrow(
+      /decode\.scheduler\.policy: expected one of prefill-first, decode-first, chunked, got "fifo"/,
+    )
+    expect(() => validateBackendConfig({...base, prefill: undefined}, 'my.yaml')).toThrow(ConfigError)
+  })
+
+  it('tells files from preset names', () => {
+    expect(looksLikeBackendFile('cs3')).toBe(false)
+    expect(looksLikeBackendFile('./cs3')).toBe(true)
+    expect(looksLikeBackendFile('mine.yaml')).toBe(true)
+    expect(looksLikeBackendFile('mine.YML')).toBe(true)
+  })
+})

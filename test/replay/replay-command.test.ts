@@ -1,0 +1,79 @@
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import {ExitCode} from '../../src/common/exit-codes.js'
+import {readResultsFile} from '../../src/metrics/results-file.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const built = existsSync(join(root, 'dist/commands/replay.js'))
+if (!built) console.warn('skipping replay CLI tests: dist/commands/replay.js not found (run npx tsc -p . first)')
+const fixtures = join(root, 'test/fixtures/backends')
+const out = mkdtempSync(join(tmpdir(), 'tracebench-replay-cli-'))
+
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(root, 'bin/run.js'), ...args], {cwd: root, encoding: 'utf8', env: {...process.env, TRACEBENCH_DEBUG: undefined}})
+  return {status: result.status, stdout: result.stdout, stderr: result.stderr}
+}
+
+describe.skipIf(!built)('tracebench replay', () => {
+  it('prints a summary table and writes a valid results file and a per-request CSV', async () => {
+    const file = join(out, 'chat.json')
+    const csv = join(out, 'chat.csv')
+    const {status, stdout, stderr} = run('replay', 'synth:chat?requests=300', '--backend', 'trn3-cs3', '--slo', 'ttft.p90<=2s', '--out', file, '--requests-out', csv)
+    expect(stderr).toBe('')
+    expect(status).toBe(0)
+    expect(stdout).toMatch(/trn3-cs3 \(llama-3\.3-70b\) on synth:chat\?requests=300/)
+    expect(stdout).toMatch(/TTFT/)
+    expect(stdout).toMatch(/KV transfer/)
+    const results = await readResultsFile(file)
+    expect(results.counters.requests).toBe(300)
+    expect(results.command).toEqual(['replay', 'synth:chat?requests=300', '--backend', 'trn3-cs3', '--slo', 'ttft.p90<=2s', '--out', file, '--requests-out', csv])
+    expect(results.backend.footprint.kW).toBeGreaterThan(0)
+    const lines = readFileSync(csv, 'utf8').trim().split('\n')
+    expect(lines[0]).toMatch(/^index,status,reason,arrivalUs/)
+    expect(lines).toHaveLength(301)
+  })
+
+  it('returns the results as JSON with --json', () => {
+    const file = join(out, 'json.json')
+    const {status, stdout} = run('replay', join(fixtures, 'one-request.jsonl'), '--backend', join(fixtures, 'small-h100.yaml'), '--out', file, '--json')
+    expect(status).toBe(0)
+    const json = JSON.parse(stdout) as {out: string; results: {backend: {name: string; model: string}; counters: {completed: number}}}
+    expect(json.out).toBe(file)
+    expect(json.results.backend.name).toBe('small-h100')
+    expect(json.results.backend.model).toBe('llama-3.1-8b')
+    expect(json.results.counters.completed).toBe(1)
+  })
+
+  it('refuses a rate scale of 0 or a negative one with a clear message', () => {
+    for (const scale of ['0', '-2', 'fast']) {
+      const {status, stderr, stdout} = run('replay', 'synth:chat?requests=10', '--backend', 'cs3', '--rate-scale', scale, '--out', join(out, 'x.json'))
+      expect(status).toBe(ExitCode.usage)
+      expect(stderr).toMatch(/--rate-scale: expected a positive number/)
+      expect(stderr).not.toMatch(/at .*\.js:\d+/)
+      expect(stdout).toBe('')
+    }
+  })
+
+  it('names the file and field of an unknown backend field (invalid config exit code)', () => {
+    const {status, stderr} = run('replay', 'synth:chat?requests=10', '--backend', join(fixtures, 'unknown-field.yaml'), '--out', join(out, 'x.json'))
+    expect(status).toBe(ExitCode.invalidConfig)
+    expect(stderr).toMatch(/unknown-field\.yaml: pool\.scheduler\.maxBatch: unknown field/)
+  })
+
+  it('says when a model does not fit the backend', () => {
+    const {status, stderr} = run('replay', 'synth:chat?requests=10', '--backend', 'gpu-h100', '--model', 'llama-3.1-405b', '--out', join(out, 'x.json'))
+    expect(status).not.toBe(0)
+    expect(stderr).toMatch(/llama-3\.1-405b .*does not fit/)
+    expect(stderr).toMatch(/missing/)
+  })
+
+  it('lists the presets when the backend name is unknown', () => {
+    const {status, stderr} = run('replay', 'synth:chat?requests=10', '--backend', 'tpu', '--out', join(out, 'x.json'))
+    expect(status).toBe(ExitCode.usage)
+    expect(stderr).toMatch(/unknown backend "tpu"; valid backend names: cs3, gpu-b200, gpu-h100, trn3-cs3/)
+  })
+})
