@@ -1,0 +1,350 @@
+import {basename, join, relative} from 'node:path'
+import {readToolInfo, writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
+import {writeNativeTrace} from '../traces/write-native.js'
+import {ExitCode} from '../common/exit-codes.js'
+import type {ClaimsEngine} from './claims-engine.js'
+import {
+  claimsReportSchemaId,
+  claimsReportSchemaVersion,
+  type ClaimReport,
+  type ClaimRow,
+  type ClaimsReport,
+  type SensitivityPoint,
+  type SensitivityReport,
+  type SideReport,
+  type WorkloadReport,
+} from './claims-report.js'
+import {findCrossovers} from './find-crossovers.js'
+import type {ClaimsFile, ResolvedClaim} from './load-claims.js'
+import {memoizeEngine} from './memoize-engine.js'
+import {composeRatio, describeValueUnit, isSmallerBetter, measureBackendSide, measureTokensSide, type SideValue, type WorkloadInput} from './measure-side.js'
+import {countTokensPerQuery, readTraceRecords, type TokensPerQuery} from './measure-trace-tokens.js'
+import {prepareWorkloads, type PreparedWorkload} from './prepare-workloads.js'
+import {transformRecords} from './transform-trace.js'
+import {decideVerdict, formatQuantity, type Bound, type Verdict} from './verdict.js'
+
+export interface EvaluateClaimsOptions {
+  engine: ClaimsEngine
+  /** Synthesized and transformed traces are written under `<workDir>/workloads/`. */
+  workDir: string
+  /** When set, each measurement's results file is written under `<outDir>/results/`. */
+  outDir?: string | null
+  /** Every claim gates the exit code, not only those marked gate: true. */
+  strict?: boolean
+  /** Progress lines (for stderr). */
+  onProgress?: (line: string) => void
+}
+
+/**
+ * Runs every claim of a claims file on every one of its workloads, and the sensitivity
+ * sweeps. Measurements are requested all at once and deduplicated (two claims that need
+ * the same capacity search share it), so the engine's worker pool sees all the work
+ * together; the report is assembled in file order, whatever finishes first.
+ */
+export async function evaluateClaims(file: ClaimsFile, options: EvaluateClaimsOptions): Promise<ClaimsReport> {
+  const engine = memoizeEngine(options.engine)
+  const strict = options.strict ?? false
+  const outDir = options.outDir ?? null
+  const names = new Set<string>()
+  for (const claim of file.claims) {
+    for (const w of claim.workloads) names.add(w)
+    if (claim.baselineWorkload !== null) names.add(claim.baselineWorkload)
+  }
+  const workloads = await prepareWorkloads(file, names, options.workDir)
+  options.onProgress?.(`evaluating ${file.claims.length} claims on ${names.size} workloads`)
+
+  const written = new Map<string, ResultsFile>()
+  const context: ClaimContext = {engine, workloads, strict, outDir, workDir: options.workDir, written}
+  const claims = await Promise.all(file.claims.map((claim) => evaluateClaim(claim, context)))
+  for (const [path, results] of [...written.entries()].sort(([a], [b]) => a.localeCompare(b))) await writeResultsFile(path, results)
+
+  const rows = claims.flatMap((c) => c.rows)
+  const count = (v: Verdict) => rows.filter((r) => r.verdict === v).length
+  const gatingFailures = rows.filter((r) => r.gating && r.verdict !== 'supported').length
+  return {
+    schema: claimsReportSchemaId,
+    schemaVersion: claimsReportSchemaVersion,
+    tool: readToolInfo(),
+    claimsFile: file.path,
+    title: file.title,
+    description: file.description,
+    passed: gatingFailures === 0,
+    exitCode: gatingFailures === 0 ? ExitCode.ok : ExitCode.claimsNotSupported,
+    gating: strict ? 'strict' : 'gate',
+    counts: {rows: rows.length, supported: count('supported'), notSupported: count('not-supported'), inconclusive: count('inconclusive'), gatingFailures},
+    workloads: [...workloads.values()].map((w) => describeWorkload(w, context)),
+    claims,
+  }
+}
+
+interface ClaimContext {
+  engine: ClaimsEngine
+  workloads: Map<string, PreparedWorkload>
+  strict: boolean
+  outDir: string | null
+  workDir: string
+  /** Results files to write: absolute path -> results. */
+  written: Map<string, ResultsFile>
+}
+
+async function evaluateClaim(claim: ResolvedClaim, context: ClaimContext): Promise<ClaimReport> {
+  const [rows, sensitivity] = await Promise.all([
+    Promise.all(claim.workloads.map((w) => evaluateRow(claim, w, context))),
+    claim.sensitivity === null ? Promise.resolve(null) : evaluateSensitivity(claim, context),
+  ])
+  const isRatio = claim.expect.ratio !== undefined
+  return {
+    id: claim.id,
+    claim: claim.claim,
+    source: claim.source,
+    note: claim.note,
+    metric: claim.metric.kind,
+    metricDetail: describeMetric(claim),
+    measures: describeMeasure(claim),
+    model: claim.metric.kind === 'tokens-per-query' ? null : claim.model,
+    subject: claim.subject === null ? null : labelBackend(claim.subject),
+    baseline: claim.baseline === null ? null : labelBackend(claim.baseline),
+    baselineWorkload: claim.baselineWorkload,
+    expected: isRatio ? {ratio: claim.expect.ratio as number} : {value: claim.expect.value as number},
+    unit: isRatio ? 'x' : describeValueUnit(claim.metric),
+    tolerance: claim.tolerance,
+    gate: claim.gate,
+    rows,
+    sensitivity,
+  }
+}
+
+async function evaluateRow(claim: ResolvedClaim, workloadName: string, context: ClaimContext): Promise<ClaimRow> {
+  const claimed = claim.claimedOn.includes(workloadName)
+  const workload = context.workloads.get(workloadName) as PreparedWorkload
+  const {subject, baseline} = await measureSides(claim, workload, context)
+  const subjectLabel = claim.metric.kind === 'tokens-per-query' ? workloadName : labelBackend(claim.subject as string)
+  const baselineLabel = claim.metric.kind === 'tokens-per-query' ? claim.baselineWorkload : claim.baseline === null ? null : labelBackend(claim.baseline)
+  const decided = decideRow(claim, subject, baseline, subjectLabel, baselineLabel)
+  decided.reason += describeFailureNote([
+    [subjectLabel, subject],
+    [baselineLabel ?? '', baseline],
+  ])
+  const stem = join('results', safeName(claim.id), safeName(workloadName))
+  return {
+    workload: workloadName,
+    claimed,
+    gating: claimed && (context.strict || claim.gate),
+    ...decided,
+    subject: describeSide(subjectLabel, subject, claim, `${stem}.subject.json`, context),
+    baseline: baseline === null ? null : describeSide(baselineLabel as string, baseline, claim, `${stem}.baseline.json`, context),
+  }
+}
+
+async function measureSides(claim: ResolvedClaim, workload: PreparedWorkload, context: ClaimContext): Promise<{subject: SideValue; baseline: SideValue | null}> {
+  const unavailable = (w: PreparedWorkload): SideValue => ({value: null, bound: 'exact', detail: {}, results: null, error: w.unavailableReason ?? 'workload unavailable'})
+  const metric = claim.metric
+  if (metric.kind === 'tokens-per-query') {
+    const side = (w: PreparedWorkload) => (w.tokens === null ? unavailable(w) : measureTokensSide(metric, w.tokens))
+    const base = claim.baselineWorkload === null ? null : (context.workloads.get(claim.baselineWorkload) as PreparedWorkload)
+    return {subject: side(workload), baseline: base === null ? null : side(base)}
+  }
+  if (workload.path === null || workload.tokens === null) return {subject: unavailable(workload), baseline: claim.baseline === null ? null : unavailable(workload)}
+  const input: WorkloadInput = {name: workload.name, path: workload.path, limit: workload.limit, tokens: workload.tokens}
+  const [subject, baseline] = await Promise.all([
+    measureBackendSide(context.engine, claim, claim.subject as string, input),
+    claim.baseline === null ? Promise.resolve(null) : measureBackendSide(context.engine, claim, claim.baseline, input),
+  ])
+  return {subject, baseline}
+}
+
+interface Decided {
+  verdict: Verdict
+  reason: string
+  measured: number | null
+  bound: Bound
+  target: number
+  threshold: number
+  unit: string
+}
+
+function decideRow(claim: ResolvedClaim, subject: SideValue, baseline: SideValue | null, subjectLabel: string, baselineLabel: string | null): Decided {
+  const smallerBetter = isSmallerBetter(claim.metric)
+  if (claim.expect.ratio !== undefined) {
+    const ratio = composeRatio(smallerBetter, subject, baseline as SideValue, {subject: subjectLabel, baseline: baselineLabel ?? 'baseline'})
+    const outcome = decideVerdict({
+      measured: ratio.missingReason === undefined ? ratio.measured : null,
+      bound: ratio.bound,
+      target: claim.expect.ratio,
+      tolerance: claim.tolerance,
+      direction: 'at-least',
+      unit: 'x',
+      missingReason: ratio.missingReason,
+    })
+    return {...outcome, measured: ratio.measured, bound: ratio.bound, target: claim.expect.ratio, unit: 'x'}
+  }
+  const unit = describeValueUnit(claim.metric)
+  const outcome = decideVerdict({
+    measured: subject.value,
+    bound: subject.bound,
+    target: claim.expect.value as number,
+    tolerance: claim.tolerance,
+    direction: smallerBetter ? 'at-most' : 'at-least',
+    unit,
+    missingReason: subject.error === null ? undefined : `${subjectLabel}: ${subject.error}`,
+  })
+  return {...outcome, measured: subject.value, bound: subject.bound, target: claim.expect.value as number, unit}
+}
+
+/** `; note: cs3 failed 229 of 400 requests (exceeds-kv-capacity: 229)`: failed requests never count as fast ones. */
+function describeFailureNote(sides: Array<[string, SideValue | null]>): string {
+  const notes: string[] = []
+  for (const [label, side] of sides) {
+    const failed = side?.detail.failed
+    if (typeof failed !== 'number' || failed === 0) continue
+    const reasons = Object.entries((side?.detail.failureReasons ?? {}) as Record<string, number>)
+      .map(([reason, n]) => `${reason}: ${n}`)
+      .join(', ')
+    notes.push(`${label} failed ${failed} of ${String(side?.detail.requests)} requests${reasons === '' ? '' : ` (${reasons})`}`)
+  }
+  return notes.length === 0 ? '' : `; note: ${notes.join('; ')}`
+}
+
+function describeSide(label: string, side: SideValue, claim: ResolvedClaim, relativePath: string, context: ClaimContext): SideReport {
+  let resultsFile: string | null = null
+  if (side.results !== null && context.outDir !== null) {
+    context.written.set(join(context.outDir, relativePath), side.results)
+    resultsFile = relativePath
+  }
+  return {label, value: side.value, unit: describeValueUnit(claim.metric), bound: side.bound, detail: side.detail, resultsFile, error: side.error}
+}
+
+async function evaluateSensitivity(claim: ResolvedClaim, context: ClaimContext): Promise<SensitivityReport> {
+  const sweep = claim.sensitivity!
+  const base = context.workloads.get(sweep.workload) as PreparedWorkload
+  const factors = [...new Set(sweep.factors)].sort((a, b) => a - b)
+  if (base.path === null) {
+    return {workload: sweep.workload, vary: sweep.vary, points: [], breakEven: [], claimCrossing: [], summary: `not run: ${base.unavailableReason ?? 'workload unavailable'}`}
+  }
+  const records = await readTraceRecords(base.path, base.limit)
+  const target = claim.expect.ratio as number
+  const points = await Promise.all(
+    factors.map(async (factor): Promise<SensitivityPoint> => {
+      let input: WorkloadInput
+      if (factor === 1) {
+        // The workload itself: the same measurements as its claim row, shared through the memo.
+        input = {name: base.name, path: base.path as string, limit: base.limit, tokens: base.tokens as TokensPerQuery}
+      } else {
+        const path = join(context.workDir, 'workloads', `${safeName(sweep.workload)}.${sweep.vary}-x${factor}.jsonl`)
+        const transformed = [...transformRecords(records, sweep.vary, factor)]
+        await writeNativeTrace(path, transformed, {description: `claims sensitivity: workload ${sweep.workload} with ${sweep.vary} tokens x${factor}`})
+        input = {name: `${sweep.workload} ${sweep.vary} x${factor}`, path, limit: null, tokens: countTokensPerQuery(transformed)}
+      }
+      const {path, tokens} = input
+      const [subject, baseline] = await Promise.all([
+        measureBackendSide(context.engine, claim, claim.subject as string, input),
+        measureBackendSide(context.engine, claim, claim.baseline as string, input),
+      ])
+      const stem = join('results', safeName(claim.id), 'sensitivity', `${sweep.vary}-x${factor}`)
+      describeSide('', subject, claim, `${stem}.subject.json`, context)
+      describeSide('', baseline, claim, `${stem}.baseline.json`, context)
+      const decided = decideRow(claim, subject, baseline, labelBackend(claim.subject as string), labelBackend(claim.baseline as string))
+      return {
+        factor,
+        // Transformed traces live under --out; the factor-1 point is the workload's own trace.
+        trace: factor === 1 || context.outDir === null ? path : relative(context.outDir, path),
+        inputTokensMean: tokens.perRequest.input,
+        outputTokensMean: tokens.perRequest.output,
+        inputOutputRatio: mixRatio(tokens),
+        subject: subject.value,
+        baseline: baseline.value,
+        ratio: decided.measured,
+        bound: decided.bound,
+        verdict: decided.verdict,
+        reason: decided.reason,
+      }
+    }),
+  )
+  const breakEven = findCrossovers(points, 1)
+  const claimCrossing = target === 1 ? [] : findCrossovers(points, target)
+  return {workload: sweep.workload, vary: sweep.vary, points, breakEven, claimCrossing, summary: summarizeSweep(points, breakEven, claimCrossing, target)}
+}
+
+function summarizeSweep(points: readonly SensitivityPoint[], breakEven: SensitivityReport['breakEven'], claimCrossing: SensitivityReport['claimCrossing'], target: number): string {
+  const measured = points.filter((p) => p.ratio !== null)
+  if (measured.length === 0) return 'no point of the sweep gave a ratio (see each point\'s reason)'
+  const byMix = [...measured].sort((a, b) => a.inputOutputRatio - b.inputOutputRatio)
+  const first = byMix[0]!
+  const last = byMix[byMix.length - 1]!
+  const parts = [
+    `ratio ${formatQuantity(first.ratio as number, 'x')} at input/output ${formatQuantity(first.inputOutputRatio, '')} to ${formatQuantity(last.ratio as number, 'x')} at ${formatQuantity(last.inputOutputRatio, '')}`,
+  ]
+  parts.push(
+    breakEven.length === 0
+      ? `no break-even in the range (the ratio stays ${(first.ratio as number) >= 1 ? 'at or above' : 'below'} 1)`
+      : `break-even (1x) at input/output ≈ ${breakEven.map((c) => formatQuantity(c.inputOutputRatio, '')).join(', ')}`,
+  )
+  if (target !== 1) {
+    parts.push(
+      claimCrossing.length === 0
+        ? `the claimed ${formatQuantity(target, 'x')} is ${measured.some((p) => (p.ratio as number) >= target) ? 'met across the range' : 'not reached in the range'}`
+        : `the claimed ${formatQuantity(target, 'x')} is crossed at input/output ≈ ${claimCrossing.map((c) => formatQuantity(c.inputOutputRatio, '')).join(', ')}`,
+    )
+  }
+  return parts.join('; ')
+}
+
+function describeWorkload(w: PreparedWorkload, context: ClaimContext): WorkloadReport {
+  const path = w.path === null ? null : w.resolved.kind === 'synthesized' && context.outDir !== null ? relative(context.outDir, w.path) : w.path
+  return {
+    name: w.name,
+    description: w.resolved.description,
+    kind: w.resolved.kind,
+    path,
+    limit: w.limit,
+    available: w.path !== null,
+    unavailableReason: w.unavailableReason,
+    tokens: w.tokens === null ? null : {...w.tokens, inputOutputRatio: mixRatio(w.tokens)},
+  }
+}
+
+function mixRatio(tokens: TokensPerQuery): number {
+  return tokens.perRequest.output > 0 ? tokens.perRequest.input / tokens.perRequest.output : Number.POSITIVE_INFINITY
+}
+
+function describeMetric(claim: ResolvedClaim): Record<string, unknown> {
+  const m = claim.metric
+  switch (m.kind) {
+    case 'capacity':
+      return {slos: m.parsedSlos.map((s) => s.canonical), minUserSpeed: m.minUserSpeed ?? null, footprintPer: m.footprintPer, footprintMatch: m.footprintMatch, precision: m.precision ?? null}
+    case 'decode-speed':
+      return {method: m.method, rateScale: m.method === 'replay' ? (m.rateScale ?? 0.05) : null}
+    case 'tokens-per-query':
+      return {count: m.count, per: m.per}
+    default:
+      return {stat: m.ref.key, rateScale: m.rateScale}
+  }
+}
+
+function describeMeasure(claim: ResolvedClaim): string {
+  const m = claim.metric
+  const ratio = claim.expect.ratio !== undefined
+  switch (m.kind) {
+    case 'capacity': {
+      const floor = m.minUserSpeed === undefined ? '' : ` with per-user speed >= ${m.minUserSpeed} tok/s`
+      const slos = m.parsedSlos.length === 0 ? '' : ` at ${m.parsedSlos.map((s) => s.canonical).join(', ')}`
+      const norm = m.footprintMatch !== null ? `, both scaled to ${m.footprintMatch}` : m.footprintPer !== null ? `, per ${m.footprintPer}` : ''
+      return `${ratio ? 'subject / baseline of ' : ''}output tok/s at the highest load${slos}${floor}${norm}`
+    }
+    case 'decode-speed':
+      return `${ratio ? 'subject / baseline of ' : ''}per-user decode tok/s, ${m.method === 'cost-model' ? 'batch 1 from the cost model at the workload mean context' : 'userSpeed.p50 of a low-load replay'}`
+    case 'tokens-per-query':
+      return `${ratio ? 'workload / baseline workload of ' : ''}mean ${m.count} tokens per ${m.per}`
+    default:
+      return ratio ? `baseline / subject of ${m.ref.key} (x times faster) at rate scale ${m.rateScale}` : `${m.ref.key} at rate scale ${m.rateScale}`
+  }
+}
+
+/** A backend label: the preset name, or a backend file's name without its extension. */
+export function labelBackend(spec: string): string {
+  return spec.includes('/') || spec.includes('\\') ? basename(spec).replace(/\.(ya?ml|json)$/i, '') : spec
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_')
+}

@@ -1,0 +1,72 @@
+import type {ClaimsReport} from './claims-report.js'
+import {formatQuantity} from './verdict.js'
+
+/**
+ * The text `tracebench claims` prints: one line per claim and workload (measured,
+ * target, verdict), then the reasons for every verdict that is not plainly supported,
+ * the sensitivity sweeps, and the outcome of the gate.
+ */
+export function formatClaimsTable(report: ClaimsReport): string {
+  const rows: string[][] = [['claim', 'workload', 'compared', 'measured', 'target', 'verdict']]
+  for (const claim of report.claims) {
+    const compared =
+      claim.metric === 'tokens-per-query'
+        ? `vs ${claim.baselineWorkload ?? '-'}`
+        : claim.baseline === null
+          ? `${claim.subject ?? ''} (${claim.model ?? ''})`
+          : `${claim.subject} vs ${claim.baseline} (${claim.model ?? ''})`
+    for (const row of claim.rows) {
+      const measured = row.measured === null ? 'no data' : `${row.bound === 'at-least' ? '>=' : row.bound === 'at-most' ? '<=' : ''}${formatQuantity(row.measured, row.unit)}`
+      const target = `${claim.unit !== 'x' && claim.metric !== 'capacity' && claim.metric !== 'decode-speed' && claim.metric !== 'tokens-per-query' ? '<= ' : '>= '}${formatQuantity(row.target, row.unit)}`
+      rows.push([
+        claim.id,
+        `${row.workload}${row.claimed ? '' : ' (control)'}`,
+        compared,
+        measured,
+        target,
+        `${verdictLabel(row.verdict)}${row.gating ? ' [gate]' : ''}`,
+      ])
+    }
+  }
+  const lines = [`${report.title} (${report.claimsFile})`, '', ...alignColumns(rows)]
+  const notes: string[] = []
+  for (const claim of report.claims) {
+    for (const row of claim.rows) if (row.verdict !== 'supported' || row.bound !== 'exact') notes.push(`${claim.id} on ${row.workload}: ${verdictLabel(row.verdict)}: ${row.reason}`)
+  }
+  if (notes.length > 0) lines.push('', 'why:', ...notes.map((n) => `  ${n}`))
+  const sweeps = report.claims.filter((c) => c.sensitivity !== null)
+  if (sweeps.length > 0) {
+    lines.push('', 'sensitivity to the prefill:decode mix:')
+    for (const claim of sweeps) {
+      const s = claim.sensitivity!
+      lines.push(`  ${claim.id} (${s.workload}, ${s.vary} tokens scaled): ${s.summary}`)
+      const table: string[][] = [['factor', 'input/output', claim.subject ?? 'subject', claim.baseline ?? 'baseline', 'ratio', 'verdict']]
+      for (const p of s.points) {
+        table.push([
+          `x${p.factor}`,
+          formatQuantity(p.inputOutputRatio, ''),
+          p.subject === null ? 'no data' : formatQuantity(p.subject, ''),
+          p.baseline === null ? 'no data' : formatQuantity(p.baseline, ''),
+          p.ratio === null ? 'no data' : formatQuantity(p.ratio, 'x'),
+          verdictLabel(p.verdict),
+        ])
+      }
+      lines.push(...alignColumns(table).map((l) => `    ${l}`))
+    }
+  }
+  const c = report.counts
+  lines.push('', `${c.rows} results: ${c.supported} supported, ${c.notSupported} not supported, ${c.inconclusive} inconclusive`)
+  const scope = report.gating === 'strict' ? 'every claim (--strict)' : 'claims marked gate: true'
+  lines.push(report.passed ? `gate passed (${scope})` : `gate FAILED: ${c.gatingFailures} result(s) of ${scope} not supported (exit ${report.exitCode})`)
+  return lines.join('\n')
+}
+
+function verdictLabel(verdict: string): string {
+  return verdict === 'not-supported' ? 'not supported' : verdict
+}
+
+function alignColumns(rows: string[][]): string[] {
+  const widths: number[] = []
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd())
+}

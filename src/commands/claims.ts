@@ -1,0 +1,85 @@
+import {existsSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {Args, Flags} from '@oclif/core'
+import {TracebenchCommand} from '../common/base-command.js'
+import {writeClaimsReport, type ClaimsReport} from '../claims/claims-report.js'
+import {createDefaultEngine} from '../claims/default-engine.js'
+import {evaluateClaims} from '../claims/evaluate-claims.js'
+import {formatClaimsTable} from '../claims/format-claims-table.js'
+import {loadClaimsFile} from '../claims/load-claims.js'
+import {writeReport} from '../report/build-report.js'
+
+export interface ClaimsResult extends ClaimsReport {
+  /** Files written under --out: claims.json and the HTML report (results files are listed per row). */
+  outputs: string[]
+}
+
+/** The bundled claims file, used when no FILE is given and ./claims/aws-cerebras.yaml does not exist. */
+export const bundledClaimsFile = fileURLToPath(new URL('../../claims/aws-cerebras.yaml', import.meta.url))
+
+export default class Claims extends TracebenchCommand {
+  static override summary = 'Check performance claims (claims as code) against simulated backends and traces'
+  static override description = `Runs every claim of a claims file on each of its workloads (in parallel on the worker pool), prints a table of measured value, target and verdict (supported, not supported, or inconclusive with the reason), and with --out writes claims.json, one results file per measurement and an HTML report.
+
+Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate: true (or, with --strict, any claim) is not supported on a workload it is claimed for; 104 for an invalid claims file; 2 for other bad input. The file format and the verdict rule are in docs/claims.md.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> claims/aws-cerebras.yaml --out reports',
+    '<%= config.bin %> <%= command.id %> my-claims.yaml --strict --workers 2 --json',
+  ]
+
+  static override enableJsonFlag = true
+
+  static override args = {
+    file: Args.string({description: 'claims file (default: claims/aws-cerebras.yaml)', required: false}),
+  }
+
+  static override flags = {
+    out: Flags.string({char: 'o', description: 'write claims.json, results files, synthesized traces and index.html here'}),
+    strict: Flags.boolean({description: 'every claim gates the exit code, not only those marked gate: true', default: false}),
+    workers: Flags.integer({char: 'w', description: 'worker threads (default: available cores; 1 replays in process)', min: 1}),
+    report: Flags.string({description: 'HTML report path (default: OUT/index.html when --out is given)'}),
+  }
+
+  async run(): Promise<ClaimsResult> {
+    const {args, flags} = await this.parse(Claims)
+    const path = args.file ?? (existsSync(join('claims', 'aws-cerebras.yaml')) ? join('claims', 'aws-cerebras.yaml') : bundledClaimsFile)
+    // Validate the whole file (names, traces, SLOs) before any replay starts.
+    const file = loadClaimsFile(path)
+    const outDir = flags.out ?? null
+    const workDir = outDir ?? (await mkdtemp(join(tmpdir(), 'tracebench-claims-')))
+    const engine = createDefaultEngine({workers: flags.workers})
+    const started = performance.now()
+    const progress = (line: string) => {
+      if (!this.jsonEnabled()) this.logToStderr(line)
+    }
+    let report: ClaimsReport
+    try {
+      report = await evaluateClaims(file, {engine, workDir, outDir, strict: flags.strict, onProgress: progress})
+    } finally {
+      await engine.close()
+      if (outDir === null) await rm(workDir, {recursive: true, force: true})
+    }
+
+    const outputs: string[] = []
+    if (outDir !== null) {
+      const jsonPath = join(outDir, 'claims.json')
+      await writeClaimsReport(jsonPath, report)
+      outputs.push(jsonPath)
+    }
+    const htmlPath = flags.report ?? (outDir === null ? null : join(outDir, 'index.html'))
+    if (htmlPath !== null) {
+      await writeReport(htmlPath, {title: report.title, claims: {report, path: outDir === null ? null : join(outDir, 'claims.json')}, command: ['claims', ...this.argv]})
+      outputs.push(htmlPath)
+    }
+    this.log(formatClaimsTable(report))
+    for (const output of outputs) this.log(`wrote ${output}`)
+    progress(`claims evaluated in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    process.exitCode = report.exitCode
+    return {...report, outputs}
+  }
+}
