@@ -1,0 +1,63 @@
+import {writeFileAtomic} from '../common/atomic-write.js'
+import {renderReportHtml} from './html.js'
+import {prepareRuns, type PreparedRun} from './prepare-runs.js'
+import {renderProvenance} from './provenance.js'
+import type {ReportInputs} from './report-inputs.js'
+import type {ChartSection} from './report-section.js'
+import {buildClaimsSection, buildCrossoverSection} from './sections/claims.js'
+import {buildLatencySection} from './sections/latency.js'
+import {buildInteractivitySection, buildThroughputLoadSection, listSeries} from './sections/load.js'
+import {buildTimelineSection} from './sections/timeline.js'
+import {readVendorScripts} from './vendor-scripts.js'
+
+/**
+ * Every chart section of a report, in page order: claims first when there are claims
+ * (they are the question the report answers), otherwise the measurements first and the
+ * claims notes last. Sections without data carry the note saying why.
+ */
+export function buildChartSections(inputs: ReportInputs, runs: readonly PreparedRun[] = prepareRuns(inputs)): ChartSection[] {
+  const measured = [buildLatencySection(runs), buildThroughputLoadSection(runs, inputs.capacity ?? []), buildInteractivitySection(runs), buildTimelineSection(runs)]
+  const claims = [buildClaimsSection(inputs.claims), buildCrossoverSection(inputs.claims)]
+  const hasClaims = (inputs.claims?.report.claims.length ?? 0) > 0
+  return hasClaims ? [...claims, ...measured] : [...measured, ...claims]
+}
+
+function describeInputs(inputs: ReportInputs, runs: readonly PreparedRun[]): {title: string; subtitle: string} {
+  const backends = listSeries(runs)
+  const traces = [...new Set(runs.map((r) => r.results.trace.name))]
+  const claimCount = inputs.claims?.report.claims.length ?? 0
+  const parts: string[] = []
+  if (runs.length > 0) parts.push(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${backends.length} backend${backends.length === 1 ? '' : 's'} (${backends.join(', ')}) on ${traces.join(', ')}`)
+  if ((inputs.sweeps?.length ?? 0) > 0) parts.push(`${inputs.sweeps?.length} load sweep${inputs.sweeps?.length === 1 ? '' : 's'}`)
+  if (claimCount > 0) parts.push(`${claimCount} claim${claimCount === 1 ? '' : 's'} checked`)
+  const tool = runs[0]?.results.tool
+  const subtitle = `${tool !== undefined ? `${tool.name} ${tool.version}` : 'tracebench'} report: ${parts.length > 0 ? parts.join('; ') : 'no inputs'}`
+  const title = inputs.title ?? (claimCount > 0 ? `tracebench: ${inputs.claims?.report.title ?? 'claims'}` : backends.length > 0 ? `tracebench: ${backends.join(' vs ')}` : 'tracebench report')
+  return {title, subtitle}
+}
+
+/** The report's HTML and its chart sections (drawn or with the reason they are not). */
+export async function renderReport(inputs: ReportInputs): Promise<{html: string; sections: ChartSection[]}> {
+  const runs = prepareRuns(inputs)
+  const sections = buildChartSections(inputs, runs)
+  const vendors = readVendorScripts()
+  const {title, subtitle} = describeInputs(inputs, runs)
+  const html = renderReportHtml({title, subtitle, sections, claims: inputs.claims, provenance: renderProvenance(runs, inputs, vendors), vendors})
+  return {html, sections}
+}
+
+/**
+ * The report as one self-contained HTML string: vega, vega-lite and vega-embed inlined,
+ * the data inlined, no network request when opened from file://. The same inputs give
+ * the same bytes (no timestamps).
+ */
+export async function buildReport(inputs: ReportInputs): Promise<string> {
+  return (await renderReport(inputs)).html
+}
+
+/** Builds the report and writes it atomically to `path`. */
+export async function writeReport(path: string, inputs: ReportInputs): Promise<{path: string; bytes: number; sections: ChartSection[]}> {
+  const {html, sections} = await renderReport(inputs)
+  await writeFileAtomic(path, html)
+  return {path, bytes: Buffer.byteLength(html, 'utf8'), sections}
+}

@@ -1,0 +1,153 @@
+/**
+ * In-memory report inputs for the report tests: crafted results (through the real
+ * recorder, see test/metrics/craft-results.ts) shaped like a small load sweep of two
+ * backends, a claims list, and a run whose every name is hostile markup.
+ */
+import {craftResults} from '../metrics/craft-results.js'
+import type {ResultsFile} from '../../src/metrics/results-file.js'
+import type {ClaimReport, ClaimRow, ClaimsReport, SensitivityPoint, SensitivityReport} from '../../src/claims/claims-report.js'
+import type {Verdict} from '../../src/claims/verdict.js'
+import type {ReportClaims, ReportInputs, ReportRun} from '../../src/report/report-inputs.js'
+
+export const hostileMarkup = '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">'
+
+const slos = ['ttft.p90<=2s', 'tpot.p90<=15ms']
+
+/** One backend at several loads: latency grows with load, so the SLOs break at the top. */
+export function craftSweepPoints(backend: 'trn3-cs3' | 'gpu-h100', scales: readonly number[] = [0.5, 1, 2, 4]): ReportRun[] {
+  const gpu = backend === 'gpu-h100'
+  return scales.map((scale) => {
+    const results = craftResults({
+      seed: 7,
+      requests: 120,
+      interArrivalMs: 100 / scale,
+      ttftMs: (gpu ? 500 : 300) * scale ** 1.4,
+      tpotMs: (gpu ? 14 : 4) * (1 + scale / 6),
+      kvTransferMs: gpu ? 0 : 12,
+      slos,
+      // durationS is the trace's own span: 120 arrivals 100 ms apart before rate scaling.
+      trace: {rateScale: scale, durationS: 12},
+      backend: gpu
+        ? {name: 'gpu-h100', model: 'llama-3.1-70b', description: 'GPU baseline: 8x H100, vLLM-like continuous batching', footprint: {systems: 1, chips: 8, racks: 0.25, kW: 10.2, usdPerHour: 98}, config: {hardware: 'h100', systems: 1}}
+        : undefined,
+      command: ['sweep', 'traces/crafted.jsonl', '--backend', backend, '--rate-scales', scales.join(','), '--out', 'sweep'],
+    })
+    return {results, path: `sweep/${backend}-${scale}x.json`}
+  })
+}
+
+function claimRow(workload: string, measured: number | null, target: number, verdict: Verdict, reason: string, extra: Partial<ClaimRow> = {}): ClaimRow {
+  return {workload, claimed: true, gating: false, verdict, reason, measured, bound: 'exact', target, threshold: target, unit: 'x', subject: null, baseline: null, ...extra}
+}
+
+function claim(id: string, text: string, unit: string, expected: ClaimReport['expected'], rows: ClaimRow[], sensitivity: SensitivityReport | null = null): ClaimReport {
+  return {
+    id,
+    claim: text,
+    source: 'AWS + Cerebras announcement, March 2026',
+    note: null,
+    metric: 'capacity',
+    metricDetail: {},
+    measures: 'subject / baseline',
+    model: 'llama-3.1-70b',
+    subject: 'trn3-cs3',
+    baseline: 'cs3',
+    baselineWorkload: null,
+    expected,
+    unit,
+    tolerance: 0,
+    gate: false,
+    rows,
+    sensitivity,
+  }
+}
+
+function sensitivityPoint(factor: number, inputOutputRatio: number, ratio: number | null, verdict: Verdict): SensitivityPoint {
+  return {factor, trace: `sensitivity/x${factor}.jsonl`, inputTokensMean: inputOutputRatio * 200, outputTokensMean: 200, inputOutputRatio, subject: null, baseline: null, ratio, bound: 'exact', verdict, reason: ''}
+}
+
+/** A claims.json as `tracebench claims` writes it: ratio and absolute claims, a control row, two sensitivity sweeps. */
+export function craftClaimsReport(): ClaimsReport {
+  const claims: ClaimReport[] = [
+    claim(
+      'capacity-5x',
+      '5x more high-speed token capacity in the same hardware footprint',
+      'x',
+      {ratio: 5},
+      [
+        claimRow('azure-code', 3.4, 5, 'not-supported', 'measured 3.4x, which is below the claimed 5x', {gating: true}),
+        claimRow('azure-conv', 1.9, 5, 'not-supported', 'measured 1.9x, which is below the claimed 5x', {claimed: false}),
+      ],
+      {
+        workload: 'azure-code',
+        vary: 'input',
+        points: [sensitivityPoint(0.1, 0.5, 1.2, 'not-supported'), sensitivityPoint(0.5, 2, 2.1, 'not-supported'), sensitivityPoint(1, 10, 3.4, 'not-supported'), sensitivityPoint(10, 100, 5.6, 'supported')],
+        breakEven: [],
+        claimCrossing: [{inputOutputRatio: 52, level: 5, direction: 'rises-above', betweenFactors: [1, 10]}],
+        summary: 'the ratio reaches the claimed 5x only above about 52:1 prefill:decode',
+      },
+    ),
+    claim('decode-15x', '15x speed improvement in decode over conventional architectures', 'x', {ratio: 15}, [claimRow('azure-conv', 16.2, 15, 'supported', 'measured 16.2x, which meets the claimed 15x')], {
+      workload: 'azure-conv',
+      vary: 'output',
+      points: [sensitivityPoint(4, 0.5, 17.1, 'supported'), sensitivityPoint(1, 10, 16.2, 'supported'), sensitivityPoint(0.1, 100, 0.8, 'not-supported')],
+      breakEven: [{inputOutputRatio: 80, level: 1, direction: 'falls-below', betweenFactors: [1, 0.1]}],
+      claimCrossing: [{inputOutputRatio: 14, level: 15, direction: 'falls-below', betweenFactors: [1, 0.1]}],
+      summary: 'disaggregation stops paying above about 80:1 prefill:decode',
+    }),
+    claim('agentic-tokens-15x', 'coding agents generate roughly 15x more tokens per query than chat', 'x', {ratio: 15}, [
+      claimRow('agentic-synth', 9.1, 15, 'inconclusive', 'no agentic trace offline; synthesized trace only'),
+    ]),
+    claim('decode-3000', 'decode up to 3,000 tokens per second per user', 'tok/s', {value: 3000}, [
+      claimRow('azure-conv', 2210, 3000, 'not-supported', 'measured 2,210 tok/s, which is below the claimed 3,000 tok/s', {unit: 'tok/s'}),
+    ]),
+  ]
+  return {
+    schema: 'tracebench.claims',
+    schemaVersion: 1,
+    tool: {name: 'tracebench', version: '0.1.0'},
+    claimsFile: 'claims/aws-cerebras.yaml',
+    title: 'AWS + Cerebras disaggregated inference (March 2026)',
+    description: 'Claims from the announcement, checked on public traces.',
+    passed: false,
+    exitCode: 98,
+    gating: 'gate',
+    counts: {rows: 5, supported: 1, notSupported: 3, inconclusive: 1, gatingFailures: 1},
+    workloads: [
+      {name: 'azure-conv', description: null, kind: 'trace', path: 'azure-conv.csv', limit: null, available: true, unavailableReason: null, tokens: tokens(2.6)},
+      {name: 'azure-code', description: null, kind: 'trace', path: 'azure-code.csv', limit: null, available: true, unavailableReason: null, tokens: tokens(7.9)},
+      {name: 'agentic-synth', description: null, kind: 'synthesized', path: 'agentic.jsonl', limit: null, available: true, unavailableReason: null, tokens: tokens(450)},
+    ],
+    claims,
+  }
+}
+
+function tokens(inputOutputRatio: number): ClaimsReport['workloads'][number]['tokens'] {
+  return {requests: 100, sessions: 0, perRequest: {input: inputOutputRatio * 200, output: 200, total: (inputOutputRatio + 1) * 200}, perSession: {input: 0, output: 0, total: 0, queries: 0}, inputOutputRatio}
+}
+
+export function craftClaims(): ReportClaims {
+  return {report: craftClaimsReport(), path: 'claims-out/claims.json'}
+}
+
+/** A results file whose backend, model, trace and command hold markup that must stay text. */
+export function craftHostileResults(): ResultsFile {
+  return craftResults({
+    seed: 3,
+    requests: 80,
+    slos,
+    trace: {name: `trace ${hostileMarkup}`, path: `traces/${hostileMarkup}.jsonl`, summary: {note: hostileMarkup}},
+    backend: {name: `evil ${hostileMarkup}`, model: `model ${hostileMarkup}`, description: hostileMarkup, config: {note: hostileMarkup, '</script><script>window.__pwned=3</script>': 1}},
+    command: ['replay', hostileMarkup, '--backend', '\u2028</script><!--'],
+  })
+}
+
+export function craftFullInputs(): ReportInputs {
+  return {
+    title: 'Report test: disaggregated versus GPU',
+    runs: [{results: craftResults({seed: 1, slos, kvTransferMs: 12}), path: 'runs/trn3-cs3.json'}],
+    sweeps: [{path: 'sweep/index.json', points: [...craftSweepPoints('trn3-cs3'), ...craftSweepPoints('gpu-h100')]}],
+    claims: craftClaims(),
+    command: ['report', 'runs/trn3-cs3.json', 'sweep', '--out', 'reports/test.html'],
+  }
+}
