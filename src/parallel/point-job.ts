@@ -1,0 +1,47 @@
+import type {ReplayOptions} from '../replay/run-replay.js'
+import type {PreparedBackend} from './prepare-backends.js'
+
+/** What every point of a sweep or capacity search shares. */
+export interface PointCommon {
+  trace: string
+  model?: string
+  limit?: number
+  seed: number
+  slos: readonly string[]
+  catalogFiles?: string[]
+}
+
+/**
+ * The replay of one point. Its results file records, as its command, the equivalent
+ * single `tracebench replay` command line, not the sweep's: that is how to reproduce the
+ * point alone, and it keeps the file byte-identical whatever the worker count or shard.
+ */
+export function buildPointJob(common: PointCommon, backend: PreparedBackend, rateScale: number): ReplayOptions {
+  const poolReplicas = backend.footprintMatch?.poolReplicas
+  const argv = ['replay', common.trace, '--backend', backend.spec, '--rate-scale', String(rateScale)]
+  if (common.model !== undefined) argv.push('--model', common.model)
+  if (common.limit !== undefined) argv.push('--limit', String(common.limit))
+  argv.push('--seed', String(common.seed))
+  for (const slo of common.slos) argv.push('--slo', slo)
+  if (poolReplicas !== undefined) {
+    for (const [pool, replicas] of Object.entries(poolReplicas)) argv.push('--replicas', `${pool}=${replicas}`)
+  }
+  for (const file of common.catalogFiles ?? []) argv.push('--catalog', file)
+  return {
+    trace: common.trace,
+    backend: backend.spec,
+    model: common.model,
+    rateScale,
+    limit: common.limit,
+    seed: common.seed,
+    slos: [...common.slos],
+    poolReplicas: poolReplicas === undefined ? undefined : {...poolReplicas},
+    catalogFiles: common.catalogFiles,
+    argv,
+  }
+}
+
+/** `x0.25`, `x2`: the file-name form of a rate scale. */
+export function formatScaleForFile(rateScale: number): string {
+  return `x${rateScale}`
+}

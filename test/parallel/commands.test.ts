@@ -1,0 +1,95 @@
+import {spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {makeTempDir, removeTempDirs, repoRoot, requireBuiltWorker} from './helpers.js'
+
+const fixtures = join(repoRoot, 'test', 'fixtures', 'parallel')
+const trace = 'synth:chat?requests=120&rate=5'
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: {...process.env, CI: '', ...env},
+    timeout: 120_000,
+  })
+  return {status: result.status, stdout: result.stdout, stderr: result.stderr}
+}
+
+describe('tracebench sweep and capacity (built CLI)', () => {
+  beforeAll(() => requireBuiltWorker())
+  afterAll(() => removeTempDirs())
+
+  test('sweep --json returns the index, prints progress as plain lines on stderr, and shards merge back', () => {
+    const whole = makeTempDir('cli-sweep')
+    const common = [trace, '--backend', 'cs3', '--backend', 'gpu-h100', '--rate-scale', '1,2', '--slo', 'ttft.p90<=2s', '--workers', '2']
+    const run = cli(['sweep', ...common, '--out', whole, '--json'])
+    expect(run.stderr).toContain('sweep: 4/4 done')
+    expect(run.status).toBe(0)
+    const result = JSON.parse(run.stdout)
+    expect(result.indexFile).toBe(join(whole, 'index.json'))
+    expect(result.index.points).toHaveLength(4)
+    expect(result.index.points[0]).toMatchObject({backend: 'cs3', rateScale: 1, file: 'cs3/x1.json'})
+
+    const parts = [makeTempDir('cli-part0'), makeTempDir('cli-part1')]
+    for (const [i, dir] of parts.entries()) expect(cli(['sweep', ...common, '--shard', `${i}/2`, '--out', dir as string]).status).toBe(0)
+    const merged = makeTempDir('cli-merged')
+    const merge = cli(['sweep', '--merge-dir', parts[0] as string, '--merge-dir', parts[1] as string, '--out', merged])
+    expect(merge.status).toBe(0)
+    expect(merge.stdout).toContain('TTFT p90 ms')
+    const a = JSON.parse(readFileSync(join(whole, 'index.json'), 'utf8'))
+    const b = JSON.parse(readFileSync(join(merged, 'index.json'), 'utf8'))
+    expect(b.points).toEqual(a.points)
+    expect(readFileSync(join(merged, 'gpu-h100', 'x2.json'), 'utf8')).toBe(readFileSync(join(whole, 'gpu-h100', 'x2.json'), 'utf8'))
+  })
+
+  test('capacity --json has the documented fields', () => {
+    const out = makeTempDir('cli-capacity')
+    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'tpot.p90<=0.5ms', '--min-user-speed', '2000', '--footprint', 'racks=4', '--workers', '2', '--out', out, '--json'])
+    expect(run.status).toBe(0)
+    const report = JSON.parse(run.stdout)
+    expect(report.file).toBe(join(out, 'capacity.json'))
+    const r = report.results[0]
+    for (const field of ['backend', 'rateScale', 'requestsPerS', 'outputTokensPerS', 'perFootprint', 'slo', 'precision', 'lastPassing', 'firstFailing']) {
+      expect(r, field).toHaveProperty(field)
+    }
+    expect(r.backend).toBe('cs3')
+    expect(r.slo).toEqual(['tpot.p90<=0.5ms', 'userSpeed.p10>=2000'])
+    expect(r.precision).toBe(0.02)
+    expect(Object.keys(r.perFootprint)).toEqual(['system', 'chip', 'rack', 'kW', 'usdPerHour'])
+    expect(JSON.parse(readFileSync(join(out, r.lastPassing.file), 'utf8')).trace.rateScale).toBe(r.rateScale)
+    expect(run.stderr).toMatch(/capacity: \d+ done \(cs3 round 1\)/)
+  })
+
+  test('capacity prints a table with the capacity and per-footprint figures', () => {
+    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'tpot.p90<=0.5ms', '--workers', '1', '--out', makeTempDir('cli-capacity-table')])
+    expect(run.status).toBe(0)
+    expect(run.stdout).toMatch(/backend\s+model\s+capacity\s+req\/s\s+tok\/s\s+per rack\s+per kW/)
+    expect(run.stdout).toMatch(/^cs3: x[\d.]+ \(.* req\/s, .* output tok\/s\); x[\d.]+ fails: tpot\.p90 was/m)
+  })
+
+  test('a malformed SLO exits 2 with one line naming the expression and what was expected', () => {
+    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'ttft.p90<2', '--out', makeTempDir('cli-bad-slo')])
+    expect(run.status).toBe(2)
+    expect(run.stderr.trim()).toBe('Error: invalid SLO "ttft.p90<2": missing time unit after 2; expected a time unit: us, ms, s or m (e.g. ttft.p90<2ms)')
+    const sweep = cli(['sweep', trace, '--backend', 'cs3', '--rate-scale', '1', '--slo', 'latency<1s', '--out', makeTempDir('cli-bad-slo2')])
+    expect(sweep.status).toBe(2)
+    expect(sweep.stderr).toMatch(/^Error: invalid SLO "latency<1s": unknown metric "latency"; expected one of ttft\.<aggregation>/)
+    expect(sweep.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  test.each([
+    [['sweep', trace, '--backend', 'cs3', '--rate-scale', '1', '--shard', '3/3', '--out', '/tmp/x'], /invalid --shard "3\/3": the shard index must be between 0 and 2/],
+    [['sweep', trace, '--backend', 'cs3', '--out', '/tmp/x'], /give the load levels with --rate-scale/],
+    [['sweep', trace, '--backend', 'cs3', '--rate-scale', '1,x', '--out', '/tmp/x'], /invalid --rate-scale "1,x": "x" is not a positive number/],
+    [['capacity', trace, '--backend', 'cs3', '--out', '/tmp/x'], /needs at least one --slo or --min-user-speed/],
+    [['capacity', trace, '--backend', 'cs3', '--slo', 'ttft.p90<=2s', '--footprint', 'racks=1', '--out', '/tmp/x'], /backend cs3 does not fit in --footprint racks=1/],
+    [['sweep', '--merge-dir', join(fixtures, 'sweep-wrong-version'), '--out', '/tmp/x'], /schemaVersion 99 is not supported; this tracebench reads sweep index schemaVersion 1/],
+    [['sweep', '--merge-dir', join(fixtures, 'not-a-sweep'), '--out', '/tmp/x'], /not a tracebench sweep index \(expected "schema": "tracebench.sweep"\)/],
+  ])('refuses bad input: %j', (args, message) => {
+    const run = cli(args)
+    expect(run.status).toBe(2)
+    expect(run.stderr).toMatch(message)
+  })
+})
