@@ -98,28 +98,82 @@ export function valueAtPercentileMs(histogram: LatencyHistogram, percentile: num
   return usToMs(histogram.getValueAtPercentile(percentile))
 }
 
+/** Percentiles in a summary, ascending: min (0), p50, p90, p95, p99, p999, max (100). */
+const summaryPercentiles: readonly number[] = [0, 50, 90, 95, 99, 99.9, 100]
+const summaryValuesUs: number[] = new Array<number>(summaryPercentiles.length).fill(0)
+
 /**
  * Count, mean, min, max and the summary percentiles in milliseconds. Every statistic is
  * null when the histogram is empty: "no data" is never shown as 0. Percentiles follow
  * HdrHistogram (the highest value equivalent to the ranked one), min the lowest, and the
  * mean weights each bucket's median value, so a decoded histogram summarises exactly
- * like the one that was recorded.
+ * like the one that was recorded. One pass over the buckets gives all of them (the
+ * library walks the buckets once per percentile and once more for the mean).
  */
 export function summarizeHistogram(histogram: LatencyHistogram): MetricSummary {
   const count = histogram.totalCount
   if (count === 0) return {count: 0, mean: null, min: null, max: null, p50: null, p90: null, p95: null, p99: null, p999: null}
-  const at = (p: number): number => usToMs(histogram.getValueAtPercentile(p))
+  const v = summaryValuesUs
+  const totalUs = scanPercentiles(histogram, summaryPercentiles, v)
   return {
     count,
-    mean: round3(usToMs(histogram.mean)),
-    min: at(0),
-    max: at(100),
-    p50: at(50),
-    p90: at(90),
-    p95: at(95),
-    p99: at(99),
-    p999: at(99.9),
+    mean: round3(usToMs(totalUs / count)),
+    min: usToMs(v[0] as number),
+    max: usToMs(v[6] as number),
+    p50: usToMs(v[1] as number),
+    p90: usToMs(v[2] as number),
+    p95: usToMs(v[3] as number),
+    p99: usToMs(v[4] as number),
+    p999: usToMs(v[5] as number),
   }
+}
+
+/**
+ * The values in microseconds at `percentiles` (ascending, 0..100), in one pass over the
+ * buckets; each equals `histogram.getValueAtPercentile(p)`. 0 for an empty histogram.
+ */
+export function valuesAtPercentilesUs(histogram: LatencyHistogram, percentiles: readonly number[]): number[] {
+  const out = new Array<number>(percentiles.length).fill(0)
+  scanPercentiles(histogram, percentiles, out)
+  return out
+}
+
+/** ulp as hdr-histogram-js computes it (its percentile ranks depend on it). */
+const ulp = (x: number): number => Math.pow(2, Math.floor(Math.log2(x)) - 52)
+
+/**
+ * Fills `out` with the values at ascending `percentiles` exactly as getValueAtPercentile
+ * ranks them (same rounding of the rank, same equivalent value), and returns the sum of
+ * count x bucket median over all buckets, in index order as `histogram.mean` adds it.
+ */
+function scanPercentiles(histogram: LatencyHistogram, percentiles: readonly number[], out: number[]): number {
+  const total = histogram.totalCount
+  const n = percentiles.length
+  let k = 0
+  let rank = n > 0 ? rankOf(percentiles[0] as number, total) : 0
+  let running = 0
+  let weighted = 0
+  const length = histogram.countsArrayLength
+  for (let i = 0; i < length && running < total; i++) {
+    const c = histogram.getCountAtIndex(i)
+    if (c === 0) continue
+    running += c
+    const valueAtIndex = histogram.valueFromIndex(i)
+    weighted += histogram.medianEquivalentValue(valueAtIndex) * c
+    while (k < n && running >= rank) {
+      out[k] = percentiles[k] === 0 ? histogram.lowestEquivalentValue(valueAtIndex) : histogram.highestEquivalentValue(valueAtIndex)
+      k++
+      if (k < n) rank = rankOf(percentiles[k] as number, total)
+    }
+  }
+  for (; k < n; k++) out[k] = 0
+  return weighted
+}
+
+/** The count a percentile reaches, rounded up as getValueAtPercentile does (at least the first entry). */
+function rankOf(percentile: number, total: number): number {
+  const fpCount = (Math.min(percentile, 100) / 100) * total
+  return Math.max(Math.ceil(fpCount - ulp(fpCount)), 1)
 }
 
 /**
@@ -130,21 +184,24 @@ export function summarizeHistogram(histogram: LatencyHistogram): MetricSummary {
  */
 export function summarizeUserSpeed(tpot: LatencyHistogram): UserSpeedSummary {
   if (tpot.totalCount === 0) return {p10: null, p50: null, p90: null, mean: null}
+  // userSpeed p10, p50, p90 are tpot p90, p50, p10 (one pass for the three).
+  const [tpotP10Us, tpotP50Us, tpotP90Us] = valuesAtPercentilesUs(tpot, [10, 50, 90]) as [number, number, number]
   return {
-    p10: userSpeedAtPercentile(tpot, 10),
-    p50: userSpeedAtPercentile(tpot, 50),
-    p90: userSpeedAtPercentile(tpot, 90),
+    p10: speedOf(tpotP90Us),
+    p50: speedOf(tpotP50Us),
+    p90: speedOf(tpotP10Us),
     mean: meanUserSpeed(tpot),
   }
 }
+
+const speedOf = (tpotUs: number): number | null => (tpotUs > 0 ? round3(1e6 / tpotUs) : null)
 
 /** userSpeed.pX in tok/s from the TPOT histogram, or null when empty or infinite. */
 export function userSpeedAtPercentile(tpot: LatencyHistogram, percentile: number): number | null {
   if (tpot.totalCount === 0) return null
   // 100 - 99.9 is 0.0999...; round so the complementary rank is the intended one.
   const complement = Math.round((100 - percentile) * 1e9) / 1e9
-  const us = complement === 0 ? tpot.getValueAtPercentile(0) : tpot.getValueAtPercentile(complement)
-  return us > 0 ? round3(1e6 / us) : null
+  return speedOf(complement === 0 ? tpot.getValueAtPercentile(0) : tpot.getValueAtPercentile(complement))
 }
 
 function meanUserSpeed(tpot: LatencyHistogram): number | null {

@@ -82,6 +82,16 @@ export class MetricsRecorder {
     }
   }
 
+  /**
+   * Inter-token gaps reported per replica rather than per request: `count` tokens each
+   * came `gapUs` after their predecessor. The simulator reports every gap this way (all
+   * sequences decoding on a replica see the same step time), so the ITL histogram is the
+   * exact distribution over all gaps at O(1) per decode step. Allocates nothing.
+   */
+  recordItlGaps(gapUs: number, count: number): void {
+    if (count > 0) this.clamped.itl += recordValueUs(this.itl, gapUs, count)
+  }
+
   recordFailure(f: RequestFailure): void {
     this.failed++
     this.failureReasons.set(f.reason, (this.failureReasons.get(f.reason) ?? 0) + 1)

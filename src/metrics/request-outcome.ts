@@ -10,7 +10,14 @@ export interface RequestOutcome {
   arrivalUs: number
   /** When the request was admitted to a batch (prefill started). */
   startUs: number
-  /** First output token produced (for disaggregation: after the KV transfer and first decode step). */
+  /**
+   * When the first output token reaches the user. The simulator's prefill produces it (its
+   * last iteration), so TTFT = queueing + prefill. On a disaggregated backend it reaches the
+   * user when the KV transfer lands on the decode side (TTFT = queueing + prefill + any wait
+   * for decode-side KV memory + transfer), not after a decode step; a one-token request
+   * completes at the end of its prefill, with no transfer. Real endpoints: the first
+   * streamed token's arrival.
+   */
   firstTokenUs: number
   /** Last output token produced. */
   completionUs: number

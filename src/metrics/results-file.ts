@@ -55,6 +55,8 @@ export const footprintSchema = z.strictObject({
   systems: z.number().nonnegative(),
   chips: z.number().nonnegative(),
   racks: z.number().nonnegative(),
+  /** Exact racks before rounding up (systems / systems per rack, summed over pools); optional in older files. */
+  rackFraction: z.number().nonnegative().optional(),
   kW: z.number().nonnegative(),
   usdPerHour: z.number().nonnegative().nullable(),
 })
@@ -65,8 +67,14 @@ export const resultsTraceSchema = z.strictObject({
   format: z.string(),
   requests: count,
   sessions: count,
+  /** The trace's own span (first to last arrival) in seconds, before rate scaling. */
   durationS: z.number().nonnegative(),
   rateScale: z.number().positive(),
+  /**
+   * Requests per second offered after rate scaling: requests / durationS x rateScale; null
+   * when the span is empty. Optional: older files do not have it.
+   */
+  offeredRatePerS: z.number().nonnegative().nullable().optional(),
   limit: count.nullable(),
   summary: z.record(z.string(), z.unknown()).optional(),
 })

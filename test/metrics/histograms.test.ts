@@ -9,7 +9,10 @@ import {
   recordValueUs,
   summarizeHistogram,
   summarizeUserSpeed,
+  userSpeedAtPercentile,
   valueAtPercentileMs,
+  valuesAtPercentilesUs,
+  type LatencyHistogram,
 } from '../../src/metrics/histograms.js'
 import {createRng} from './craft-results.js'
 
@@ -136,5 +139,69 @@ describe('histograms', () => {
   test('decoding garbage throws a TracebenchError naming the histogram', () => {
     expect(() => decodeHistogram('not-a-histogram', 'a.json: metrics.ttft.histogram')).toThrow(TracebenchError)
     expect(() => decodeHistogram('not-a-histogram', 'a.json: metrics.ttft.histogram')).toThrow(/a\.json: metrics\.ttft\.histogram/)
+  })
+})
+
+/** The summary as the library computes it: one walk per percentile, and its own mean. */
+function summarizePerPercentile(h: LatencyHistogram) {
+  const at = (p: number): number => h.getValueAtPercentile(p) / 1000
+  return {
+    count: h.totalCount,
+    mean: Math.round((h.mean / 1000) * 1000) / 1000,
+    min: at(0),
+    max: at(100),
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+  }
+}
+
+describe('single-pass summaries equal the per-percentile method', () => {
+  const rng = createRng(2024)
+  const shapes: Array<[string, () => number]> = [
+    ['log-uniform 1 us..1 s', () => Math.round(Math.exp(rng() * 14))],
+    ['narrow (one HDR bucket range)', () => 20_000 + Math.floor(rng() * 40)],
+    ['heavy tail up to days', () => Math.round(1000 / Math.max(1e-9, rng()) ** 2)],
+    ['small integers with zeros', () => Math.floor(rng() * 4)],
+  ]
+  for (const [name, draw] of shapes) {
+    test(`random data: ${name}`, () => {
+      for (const n of [1, 2, 3, 10, 999, 1000, 1001, 25_000]) {
+        const h = createLatencyHistogram()
+        for (let i = 0; i < n; i++) recordValueUs(h, draw(), 1 + Math.floor(rng() * 3))
+        expect(summarizeHistogram(h)).toEqual(summarizePerPercentile(h))
+        const decoded = decodeHistogram(encodeHistogram(h))
+        expect(summarizeHistogram(decoded)).toEqual(summarizePerPercentile(decoded))
+      }
+    })
+  }
+
+  test('any ascending percentiles match getValueAtPercentile, and userSpeed matches its per-percentile form', () => {
+    for (let round = 0; round < 20; round++) {
+      const h = createLatencyHistogram()
+      const n = 1 + Math.floor(rng() * 5000)
+      for (let i = 0; i < n; i++) recordValueUs(h, Math.round(Math.exp(rng() * 16)), 1 + Math.floor(rng() * 1000))
+      const percentiles = [0, 100, 99.9, 99.99, 50, 1e-9, 33.3, 66.7, 12.5, ...Array.from({length: 20}, () => rng() * 100)].sort((a, b) => a - b)
+      expect(valuesAtPercentilesUs(h, percentiles)).toEqual(percentiles.map((p) => h.getValueAtPercentile(p)))
+      const speed = summarizeUserSpeed(h)
+      expect([speed.p10, speed.p50, speed.p90]).toEqual([userSpeedAtPercentile(h, 10), userSpeedAtPercentile(h, 50), userSpeedAtPercentile(h, 90)])
+    }
+    expect(valuesAtPercentilesUs(createLatencyHistogram(), [50, 90])).toEqual([0, 0])
+  })
+
+  test('ranks round as the library does (p99.9 of 1,000 values is the 999th, not the 1,000th)', () => {
+    for (const total of [1000, 2000, 3000]) {
+      const h = histogramOf(Array.from({length: total}, (_, i) => 1000 + i * 37))
+      expect(summarizeHistogram(h)).toEqual(summarizePerPercentile(h))
+      expect(summarizeHistogram(h).p999).toBeLessThan(summarizeHistogram(h).max as number)
+    }
+  })
+
+  test('merged histograms summarise the same both ways', () => {
+    const parts = [1, 2, 3].map((seed) => histogramOf(randomValues(seed, 4000)))
+    const merged = mergeHistograms(...parts)
+    expect(summarizeHistogram(merged)).toEqual(summarizePerPercentile(merged))
   })
 })

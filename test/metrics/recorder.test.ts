@@ -63,6 +63,31 @@ describe('MetricsRecorder', () => {
     expect(decodeHistogram(s.metrics.itl.histogram).totalCount).toBe(297)
   })
 
+  test('recordItlGaps adds per-replica gaps to the ITL histogram with their counts', () => {
+    const recorder = new MetricsRecorder()
+    const gaps: Array<[number, number]> = [
+      [4_000, 7],
+      [4_000, 1],
+      [12_345, 300],
+      [999_999, 2],
+      [1, 1],
+      [50_000, 0], // nothing to record
+    ]
+    for (const [gapUs, count] of gaps) recorder.recordItlGaps(gapUs, count)
+    recorder.recordItlGaps(-5, 3) // clamped to 0 and counted, like any value
+    // Gaps ride on no outcome: an outcome without itlGapsUs adds none.
+    recorder.recordOutcome(outcome({itlGapsUs: []}))
+    const s = recorder.finish({startUs: 0, endUs: 10_000_000})
+    const total = gaps.reduce((n, [, c]) => n + c, 0) + 3
+    expect(s.metrics.itl.count).toBe(total)
+    expect(decodeHistogram(s.metrics.itl.histogram).totalCount).toBe(total)
+    expect(s.metrics.itl.clampedCount).toBe(3)
+    expect(s.metrics.itl.min).toBe(0)
+    expectNear(s.metrics.itl.max, 999.999)
+    expectNear(s.metrics.itl.p50, 12.345) // 300 of 314 gaps
+    expect(s.metrics.ttft.count).toBe(1) // the other metrics are untouched
+  })
+
   test('failures are counted with their reasons, sorted; requests = completed + failed', () => {
     const recorder = new MetricsRecorder()
     recorder.recordOutcome(outcome())
