@@ -1,3 +1,4 @@
+import {DenseIdMap} from './dense-id-map.js'
 import type {KvBlockPool} from './kv-cache.js'
 import type {Sequence} from './sequence.js'
 
@@ -28,7 +29,7 @@ export class CacheEntry {
  * turn's prompt and answer), for traces with sessions but no hash ids.
  */
 export class PrefixCache {
-  private readonly hashEntries = new Map<number, CacheEntry>()
+  private readonly hashEntries = new DenseIdMap<CacheEntry>()
   private readonly sessionEntries = new Map<string, CacheEntry>()
   /** Unpinned entries, least recently used at the head. */
   private lruHead: CacheEntry | null = null

@@ -1,12 +1,13 @@
 import type {SeededRandom} from '../common/seeded-random.js'
 import type {RoutingPolicy} from './backend-config.js'
 import type {BatchingReplica} from './continuous-batching.js'
+import {DenseIdMap} from './dense-id-map.js'
 import type {Sequence} from './sequence.js'
 
 /** Sessions remembered for affinity; the least recently used are forgotten beyond this. */
 const maxRememberedSessions = 100_000
-/** Prefix blocks remembered for prefix-aware routing (least recently routed forgotten first). */
-const maxRememberedBlocks = 1_000_000
+/** Prefix blocks with ids outside DenseIdMap's flat array remembered for routing (oldest forgotten first). */
+const maxRememberedSparseBlocks = 1_000_000
 
 /**
  * Picks the replica of a pool for a request. `least-loaded` takes the replica with the
@@ -23,7 +24,7 @@ export class ReplicaRouter {
   private next = 0
   private readonly sessions = new Map<string, number>()
   /** Prefix hash id -> replica the last request with that block was routed to. */
-  private readonly blockOwners = new Map<number, number>()
+  private readonly blockOwners = new DenseIdMap<number>()
 
   constructor(
     private readonly replicas: readonly BatchingReplica[],
@@ -75,12 +76,8 @@ export class ReplicaRouter {
       const l = this.replicas[least]!
       if (p.load <= l.load + this.maxImbalance && p.queuedTokens - matchedTokens <= l.queuedTokens) chosen = preferred
     }
-    for (let i = 0; i < full; i++) {
-      const id = ids[i]!
-      owners.delete(id)
-      owners.set(id, chosen)
-    }
-    while (owners.size > maxRememberedBlocks) owners.delete(owners.keys().next().value!)
+    for (let i = 0; i < full; i++) owners.set(ids[i]!, chosen)
+    while (owners.sparseSize > maxRememberedSparseBlocks) owners.deleteOldestSparse()
     return chosen
   }
 
@@ -115,3 +112,4 @@ export class ReplicaRouter {
     }
   }
 }
+
