@@ -51,5 +51,7 @@ export function summarizePoint(results: ResultsFile): PointSummary {
 }
 
 export function copyFootprint(footprint: Footprint): Footprint {
-  return {systems: footprint.systems, chips: footprint.chips, racks: footprint.racks, kW: footprint.kW, usdPerHour: footprint.usdPerHour}
+  const copy: Footprint = {systems: footprint.systems, chips: footprint.chips, racks: footprint.racks, kW: footprint.kW, usdPerHour: footprint.usdPerHour}
+  if (footprint.rackFraction !== undefined) copy.rackFraction = footprint.rackFraction
+  return copy
 }

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchError} from '../common/errors.js'
-import {formatIssues, readToolInfo} from '../metrics/results-file.js'
+import {footprintSchema, formatIssues, readToolInfo} from '../metrics/results-file.js'
 import {footprintUnits} from './footprint-target.js'
 import type {ShardSpec} from './shard.js'
 
@@ -61,13 +61,7 @@ export const sweepPointSchema = z.strictObject({
   rateScale: z.number().positive(),
   /** The point's results file, relative to the index file's directory. */
   file: z.string(),
-  footprint: z.strictObject({
-    systems: z.number().nonnegative(),
-    chips: z.number().nonnegative(),
-    racks: z.number().nonnegative(),
-    kW: z.number().nonnegative(),
-    usdPerHour: z.number().nonnegative().nullable(),
-  }),
+  footprint: footprintSchema,
   summary: pointSummarySchema,
 })
 
