@@ -1,3 +1,4 @@
+import {join} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
 import {TracebenchError} from '../common/errors.js'
@@ -9,11 +10,14 @@ import {formatShard, parseShard} from '../parallel/shard.js'
 import {runSweep, type SweepResult} from '../parallel/sweep.js'
 import {mergeSweepShards} from '../parallel/sweep-merge.js'
 import type {SweepIndex} from '../parallel/sweep-index.js'
+import {writeReport} from '../report/index.js'
 
 export interface SweepCommandResult {
   outDir: string
   indexFile: string
   index: SweepIndex
+  /** The HTML report, or null with --no-report. */
+  reportFile: string | null
 }
 
 export default class Sweep extends TracebenchCommand {
@@ -48,6 +52,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
     workers: Flags.integer({char: 'w', description: 'worker threads (default: available cores)', min: 1, default: defaultWorkerCount()}),
     out: Flags.string({char: 'o', description: 'output directory', required: true}),
     'merge-dir': Flags.string({description: 'join shard outputs (directories or index.shard-*.json files) into --out instead of running', multiple: true}),
+    report: Flags.boolean({description: 'also render DIR/report.html (self-contained; --no-report to skip)', default: true, allowNo: true}),
   }
 
   async run(): Promise<SweepCommandResult> {
@@ -88,6 +93,13 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
     }
     this.log(result.table)
     this.log(`\nwrote ${result.index.points.length} point${result.index.points.length === 1 ? '' : 's'} and ${result.indexFile}`)
-    return {outDir: result.outDir, indexFile: result.indexFile, index: result.index}
+    let reportFile: string | null = null
+    if (flags.report) {
+      reportFile = join(result.outDir, 'report.html')
+      const points = result.index.points.map((point, i) => ({results: result.results[i]!, path: join(result.outDir, point.file)}))
+      await writeReport(reportFile, {sweeps: [{path: result.indexFile, index: result.index, points}], command: ['sweep', ...this.argv]})
+      this.log(`report: ${reportFile}`)
+    }
+    return {outDir: result.outDir, indexFile: result.indexFile, index: result.index, reportFile}
   }
 }

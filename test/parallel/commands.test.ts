@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {makeTempDir, removeTempDirs, repoRoot, requireBuiltWorker} from './helpers.js'
@@ -31,9 +31,15 @@ describe('tracebench sweep and capacity (built CLI)', () => {
     expect(result.indexFile).toBe(join(whole, 'index.json'))
     expect(result.index.points).toHaveLength(4)
     expect(result.index.points[0]).toMatchObject({backend: 'cs3', rateScale: 1, file: 'cs3/x1.json'})
+    // The sweep renders its report beside the index; it charts both backends' load curves.
+    expect(result.reportFile).toBe(join(whole, 'report.html'))
+    const html = readFileSync(join(whole, 'report.html'), 'utf8')
+    expect(html).toContain('Throughput and goodput versus offered load')
+    expect(html).toContain('gpu-h100')
 
     const parts = [makeTempDir('cli-part0'), makeTempDir('cli-part1')]
-    for (const [i, dir] of parts.entries()) expect(cli(['sweep', ...common, '--shard', `${i}/2`, '--out', dir as string]).status).toBe(0)
+    for (const [i, dir] of parts.entries()) expect(cli(['sweep', ...common, '--shard', `${i}/2`, '--no-report', '--out', dir as string]).status).toBe(0)
+    expect(existsSync(join(parts[0] as string, 'report.html'))).toBe(false)
     const merged = makeTempDir('cli-merged')
     const merge = cli(['sweep', '--merge-dir', parts[0] as string, '--merge-dir', parts[1] as string, '--out', merged])
     expect(merge.status).toBe(0)
