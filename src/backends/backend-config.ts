@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import {describeInput, missingOr, oneOf, positiveInt, text, unitFraction} from '../common/schema-fields.js'
 import {precisions} from '../cost/types.js'
 import {schedulerPolicies} from './continuous-batching.js'
 
@@ -8,31 +9,6 @@ import {schedulerPolicies} from './continuous-batching.js'
  * error naming the file and the field, never silently ignored. Documented field by
  * field in docs/simulation.md.
  */
-
-function describeInput(input: unknown): string {
-  if (input === undefined) return 'nothing'
-  if (typeof input === 'string') return JSON.stringify(input)
-  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return String(input)
-  if (Array.isArray(input)) return 'a list'
-  return 'a mapping'
-}
-
-const missingOr = (what: string) => (issue: {input?: unknown}) =>
-  issue.input === undefined ? 'missing (required)' : `expected ${what}, got ${describeInput(issue.input)}`
-
-const text = () => z.string({error: missingOr('text')}).min(1, {error: 'expected non-empty text'})
-const positiveInt = () =>
-  z
-    .number({error: missingOr('a positive integer')})
-    .int({error: (issue) => `expected a positive integer, got ${describeInput(issue.input)}`})
-    .positive({error: (issue) => `expected a positive integer, got ${describeInput(issue.input)}`})
-const unitFraction = () =>
-  z
-    .number({error: missingOr('a fraction in [0, 1]')})
-    .min(0, {error: (issue) => `expected a fraction in [0, 1], got ${describeInput(issue.input)}`})
-    .max(1, {error: (issue) => `expected a fraction in [0, 1], got ${describeInput(issue.input)}`})
-const oneOf = <T extends string>(values: readonly T[]) =>
-  z.enum(values as [T, ...T[]], {error: (issue) => `expected one of ${values.join(', ')}, got ${describeInput(issue.input)}`})
 
 export const schedulerSchema = z.strictObject(
   {

@@ -1,4 +1,5 @@
 import type {Catalog} from '../catalogs/load-catalog.js'
+import {alignColumns} from '../common/text-table.js'
 import type {Footprint} from '../cost/footprint.js'
 import type {BackendKind} from './backend-config.js'
 import {listPresetNames, loadBackendConfig} from './load-backend.js'
@@ -69,8 +70,7 @@ export function formatBackendsTable(backends: readonly BackendListing[]): string
       rows.push([`  ${p.name}`, `${p.replicas} x ${p.hardware}`, `${p.precision}, ${parallel}, ${p.policy}`, '', String(p.chips), '', '', ''])
     }
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  const lines = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd())
+  const lines = alignColumns(rows, [1, 2])
   const descriptions = backends.map((b) => `${b.name}: ${b.description}`)
   return [...lines, '', ...descriptions].join('\n')
 }

@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import {describeInput, missingOr, positiveInt, text, unitFraction} from '../common/schema-fields.js'
 
 /**
  * zod schemas for the catalog YAML files. Every number that describes hardware, a link or a
@@ -7,21 +8,7 @@ import {z} from 'zod'
  * Error messages are written for people editing YAML: "expected a positive number, got "fast"".
  */
 
-function describeInput(input: unknown): string {
-  if (input === undefined) return 'nothing'
-  if (typeof input === 'string') return JSON.stringify(input)
-  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return String(input)
-  if (Array.isArray(input)) return 'a list'
-  return 'a mapping'
-}
-
-function missingOr(what: string) {
-  return (issue: {input?: unknown}) => (issue.input === undefined ? 'missing (required)' : `expected ${what}, got ${describeInput(issue.input)}`)
-}
-
 export const entryNamePattern = /^[a-z0-9][a-z0-9._-]*$/
-
-const text = () => z.string({error: missingOr('text')}).min(1, {error: 'expected non-empty text'})
 
 const positiveNumber = () =>
   z.number({error: missingOr('a positive number')}).positive({error: (issue) => `expected a positive number, got ${describeInput(issue.input)}`})
@@ -34,18 +21,6 @@ const fraction = () =>
     .number({error: missingOr('a fraction in (0, 1]')})
     .positive({error: (issue) => `expected a fraction in (0, 1], got ${describeInput(issue.input)}`})
     .max(1, {error: (issue) => `expected a fraction in (0, 1], got ${describeInput(issue.input)}`})
-
-const unitFraction = () =>
-  z
-    .number({error: missingOr('a fraction in [0, 1]')})
-    .nonnegative({error: (issue) => `expected a fraction in [0, 1], got ${describeInput(issue.input)}`})
-    .max(1, {error: (issue) => `expected a fraction in [0, 1], got ${describeInput(issue.input)}`})
-
-const positiveInt = () =>
-  z
-    .number({error: missingOr('a positive integer')})
-    .int({error: (issue) => `expected a positive integer, got ${describeInput(issue.input)}`})
-    .positive({error: (issue) => `expected a positive integer, got ${describeInput(issue.input)}`})
 
 const nonNegativeInt = () =>
   z

@@ -1,4 +1,5 @@
-import {alignColumns, formatNumber} from './align-columns.js'
+import {alignColumns} from '../common/text-table.js'
+import {formatNumber} from './format-number.js'
 import type {CalibrationReport, ErrorSummary} from './calibrate.js'
 
 /** Per-point errors, the MAPE summary and the fitted constants of `tracebench calibrate`. */

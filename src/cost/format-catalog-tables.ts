@@ -1,5 +1,6 @@
 import type {HardwareSpec, ModelSpec} from '../catalogs/load-catalog.js'
-import {alignColumns, formatNumber} from './align-columns.js'
+import {alignColumns} from '../common/text-table.js'
+import {formatNumber} from './format-number.js'
 import {describeModelShape} from './model-shape.js'
 
 export function formatHardwareTable(entries: HardwareSpec[]): string {

@@ -1,4 +1,5 @@
-import {alignColumns, formatNumber} from './align-columns.js'
+import {alignColumns} from '../common/text-table.js'
+import {formatNumber} from './format-number.js'
 import type {Prediction} from './predict-step.js'
 
 /** The human form of `tracebench predict`: the step time, which term bound it, and its breakdown. */

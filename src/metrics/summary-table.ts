@@ -1,3 +1,4 @@
+import {alignColumns} from '../common/text-table.js'
 import type {MetricEntry, ResultsFile} from './results-file.js'
 
 const noData = 'no data'
@@ -12,17 +13,6 @@ export function formatValue(value: number | null | undefined, decimals = 1): str
 
 function formatPercent(ratio: number | null): string {
   return ratio === null ? noData : `${(ratio * 100).toFixed(1)}%`
-}
-
-function pad(rows: string[][]): string[] {
-  const widths: number[] = []
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
-      .join('  ')
-      .trimEnd(),
-  )
 }
 
 /**
@@ -59,10 +49,10 @@ export function formatResultsSummary(results: ResultsFile): string {
     row('E2E', results.metrics.e2e),
   ]
   if (results.metrics.kvTransfer.count > 0) table.push(row('KV transfer', results.metrics.kvTransfer))
-  lines.push(...pad(table))
+  lines.push(...alignColumns(table))
   lines.push('')
   const u = results.userSpeed
-  lines.push(...pad([
+  lines.push(...alignColumns([
     ['per-user speed (tok/s)', 'p10', 'p50', 'p90', 'mean'],
     ['decode', formatValue(u.p10), formatValue(u.p50), formatValue(u.p90), formatValue(u.mean)],
   ]))

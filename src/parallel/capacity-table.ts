@@ -1,8 +1,8 @@
+import {alignColumns} from '../common/text-table.js'
 import {formatValue} from '../metrics/summary-table.js'
 import type {CapacityReport} from './capacity-report.js'
 import type {CapacityResult} from './capacity-search.js'
 import {formatFootprint} from './footprint-target.js'
-import {alignRows} from './sweep-table.js'
 
 function capacityCell(r: CapacityResult): string {
   if (r.status === 'not-reachable') return 'not reachable'
@@ -40,7 +40,7 @@ export function formatCapacityTable(report: CapacityReport): string {
       formatFootprint(r.footprint),
     ])
   }
-  const lines = alignRows(rows)
+  const lines = alignColumns(rows)
   lines.push('')
   lines.push(`SLOs: ${report.spec.slo.join(', ')}; precision ${(report.spec.precision * 100).toFixed(1)}%${report.spec.footprint === null ? '' : `; footprint matched to ${report.spec.footprint.unit}=${report.spec.footprint.value}`}`)
   if (floor !== null) lines.push(`per-user speed floor: userSpeed.p10 >= ${floor} tok/s (90% of requests decode at least this fast); tok/s counts tokens of requests meeting every SLO`)

@@ -1,18 +1,8 @@
+import {alignColumns} from '../common/text-table.js'
 import {formatValue} from '../metrics/summary-table.js'
 import {formatFootprint} from './footprint-target.js'
 import type {SweepIndex, SweepPoint} from './sweep-index.js'
 
-/** Left column left-aligned, numbers right-aligned, two spaces apart. */
-export function alignRows(rows: string[][]): string[] {
-  const widths: number[] = []
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
-      .join('  ')
-      .trimEnd(),
-  )
-}
 
 function formatPercent(ratio: number | null): string {
   return ratio === null ? 'no data' : `${(ratio * 100).toFixed(1)}%`
@@ -51,7 +41,7 @@ export function formatSweepTables(index: SweepIndex): string {
         sloCell(p),
       ])
     }
-    lines.push(...alignRows(rows))
+    lines.push(...alignColumns(rows))
     blocks.push(lines.join('\n'))
   }
   if (index.spec.slos.length > 0) blocks.push(`SLOs: ${index.spec.slos.join(', ')}`)
