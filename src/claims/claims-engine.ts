@@ -51,6 +51,11 @@ export interface CapacityMeasurement {
   nonMonotone: boolean
   /** Replays the search ran. */
   evaluations: number
+  /**
+   * found only: (first failing rate scale / last passing) - 1 reached by the search, so
+   * the true capacity lies between the value and about value x (1 + this). Optional.
+   */
+  achievedPrecision?: number | null
 }
 
 export interface DecodeSpeedRequest {
@@ -69,6 +74,10 @@ export interface DecodeSpeedMeasurement {
   /** Hardware of the decode pool (the pool itself for aggregated backends). */
   hardware: string
   pool: string
+  /** Tokens of KV cache one decode replica holds; the context must fit (optional: checked when given). */
+  kvCapacityTokens?: number
+  /** Chips (CS-3 systems) of one decode replica, for messages. */
+  chipsPerReplica?: number
 }
 
 export interface ClaimsEngine {

@@ -66,6 +66,10 @@ export interface ClaimReport {
   subject: string | null
   baseline: string | null
   baselineWorkload: string | null
+  /** Per-workload backends (labels) that replace subject/baseline on those workloads; null when none. */
+  overrides?: Record<string, {subject: string | null; baseline: string | null}> | null
+  /** A row is inconclusive when a side failed more than this share of its requests (always written; optional for older files). */
+  maxFailedRatio?: number
   expected: {ratio: number} | {value: number}
   /** `x` for ratios, else the metric's unit (tok/s, tok/s per rack, ms, tokens). */
   unit: string

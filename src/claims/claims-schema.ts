@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import {describeInput, missingOr, oneOf, positiveInt, text} from '../common/schema-fields.js'
 import {synthKinds} from '../traces/synthesize-trace.js'
 
 /**
@@ -9,31 +10,13 @@ import {synthKinds} from '../traces/synthesize-trace.js'
 
 export const claimsSchemaVersion = 1
 
-function describeInput(input: unknown): string {
-  if (input === undefined) return 'nothing'
-  if (typeof input === 'string') return JSON.stringify(input)
-  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return String(input)
-  if (Array.isArray(input)) return 'a list'
-  return 'a mapping'
-}
-
-const missingOr = (what: string) => (issue: {input?: unknown}) => (issue.input === undefined ? 'missing (required)' : `expected ${what}, got ${describeInput(issue.input)}`)
-
-const text = () => z.string({error: missingOr('text')}).min(1, {error: 'expected non-empty text'})
 const name = () =>
   z
     .string({error: missingOr('a name')})
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {error: (issue) => `expected a name of letters, digits, ".", "_" or "-", got ${describeInput(issue.input)}`})
 const positive = () =>
   z.number({error: missingOr('a positive number')}).positive({error: (issue) => `expected a positive number, got ${describeInput(issue.input)}`})
-const positiveInt = () =>
-  z
-    .number({error: missingOr('a positive integer')})
-    .int({error: (issue) => `expected a positive integer, got ${describeInput(issue.input)}`})
-    .positive({error: (issue) => `expected a positive integer, got ${describeInput(issue.input)}`})
 const integer = () => z.number({error: missingOr('an integer')}).int({error: (issue) => `expected an integer, got ${describeInput(issue.input)}`})
-const oneOf = <T extends string>(values: readonly T[]) =>
-  z.enum(values as [T, ...T[]], {error: (issue) => `expected one of ${values.join(', ')}, got ${describeInput(issue.input)}`})
 const fraction = () =>
   z
     .number({error: missingOr('a fraction in [0, 1)')})
@@ -182,6 +165,17 @@ export const sensitivitySchema = z.strictObject(
   {error: missingOr('a mapping')},
 )
 
+/** Backends that replace the claim's subject and/or baseline on one workload. */
+export const backendOverrideSchema = z
+  .strictObject(
+    {
+      subject: text().optional(),
+      baseline: text().optional(),
+    },
+    {error: missingOr('a mapping with subject and/or baseline')},
+  )
+  .refine((o) => o.subject !== undefined || o.baseline !== undefined, {error: 'give subject, baseline or both'})
+
 export const claimSchema = z.strictObject(
   {
     id: name(),
@@ -202,10 +196,18 @@ export const claimSchema = z.strictObject(
     baseline: text().optional(),
     /** tokens-per-query: the workload the subject workloads are compared with. */
     baselineWorkload: name().optional(),
+    /**
+     * Per-workload backends: `{agentic: {subject: backends/x.yaml, baseline: ...}}` measures
+     * that workload on these instead of `subject`/`baseline` (e.g. backends sized for long
+     * contexts on agentic traffic). Keys are names from the claim's workloads.
+     */
+    overrides: z.record(name(), backendOverrideSchema, {error: missingOr('a mapping of workload names to {subject, baseline}')}).optional(),
     metric: claimMetricSchema,
     expect: expectSchema,
     /** Relative slack: supported when measured >= target x (1 - tolerance) (<= target x (1 + tolerance) for a latency value). */
     tolerance: fraction().optional(),
+    /** Largest share of failed requests on either side before a row is inconclusive (default 0.01). */
+    maxFailedRatio: fraction().optional(),
     /** A gate claim that is not supported (on a claimed workload) makes `tracebench claims` exit non-zero. */
     gate: z.boolean({error: missingOr('true or false')}).default(false),
     sensitivity: sensitivitySchema.optional(),
@@ -224,6 +226,7 @@ export const claimsFileSchema = z.strictObject(
           model: text().optional(),
           seed: integer().optional(),
           tolerance: fraction().optional(),
+          maxFailedRatio: fraction().optional(),
         },
         {error: missingOr('a mapping')},
       )
@@ -240,3 +243,4 @@ export type ClaimMetric = z.infer<typeof claimMetricSchema>
 export type WorkloadInput = z.infer<typeof workloadSchema>
 export type SensitivityInput = z.infer<typeof sensitivitySchema>
 export type FootprintInput = z.infer<typeof footprintSchema>
+export type BackendOverrideInput = z.infer<typeof backendOverrideSchema>

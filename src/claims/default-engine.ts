@@ -64,6 +64,7 @@ export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsE
         results: details.lastPassing ?? details.firstFailing,
         nonMonotone: r.nonMonotone,
         evaluations: r.evaluations.length,
+        achievedPrecision: r.status === 'found' ? r.achievedPrecision : null,
       }
     },
     decodeSpeed(request): DecodeSpeedMeasurement {
@@ -72,7 +73,15 @@ export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsE
       const [poolName] = listPools(config).at(-1) as [string, unknown]
       const decodePool = resolved.pools.find((p) => p.name === poolName)!
       const step = decodePool.cost.decodeStepTime(1, request.contextTokens)
-      return {tokensPerS: 1000 / step.ms, stepMs: step.ms, bound: step.bound, hardware: decodePool.config.hardware, pool: poolName}
+      return {
+        tokensPerS: 1000 / step.ms,
+        stepMs: step.ms,
+        bound: step.bound,
+        hardware: decodePool.config.hardware,
+        pool: poolName,
+        kvCapacityTokens: decodePool.cost.kvCapacityTokens,
+        chipsPerReplica: decodePool.cost.chipsPerReplica,
+      }
     },
     async close() {
       if (ownsPool) await pool.close()

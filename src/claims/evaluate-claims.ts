@@ -15,13 +15,23 @@ import {
   type WorkloadReport,
 } from './claims-report.js'
 import {findCrossovers} from './find-crossovers.js'
-import type {ClaimsFile, ResolvedClaim} from './load-claims.js'
+import {selectBackends, type ClaimsFile, type ResolvedClaim} from './load-claims.js'
 import {memoizeEngine} from './memoize-engine.js'
 import {composeRatio, describeValueUnit, isSmallerBetter, measureBackendSide, measureTokensSide, type SideValue, type WorkloadInput} from './measure-side.js'
 import {countTokensPerQuery, readTraceRecords, type TokensPerQuery} from './measure-trace-tokens.js'
 import {prepareWorkloads, type PreparedWorkload} from './prepare-workloads.js'
 import {transformRecords} from './transform-trace.js'
-import {decideVerdict, formatQuantity, type Bound, type Verdict} from './verdict.js'
+import {
+  applyMeasuredRange,
+  decideVerdict,
+  describeSideFailures,
+  findExcessiveFailures,
+  formatQuantity,
+  type Bound,
+  type MeasuredRange,
+  type SideFailures,
+  type Verdict,
+} from './verdict.js'
 
 export interface EvaluateClaimsOptions {
   engine: ClaimsEngine
@@ -105,6 +115,8 @@ async function evaluateClaim(claim: ResolvedClaim, context: ClaimContext): Promi
     subject: claim.subject === null ? null : labelBackend(claim.subject),
     baseline: claim.baseline === null ? null : labelBackend(claim.baseline),
     baselineWorkload: claim.baselineWorkload,
+    overrides: describeOverrides(claim),
+    maxFailedRatio: claim.maxFailedRatio,
     expected: isRatio ? {ratio: claim.expect.ratio as number} : {value: claim.expect.value as number},
     unit: isRatio ? 'x' : describeValueUnit(claim.metric),
     tolerance: claim.tolerance,
@@ -118,13 +130,10 @@ async function evaluateRow(claim: ResolvedClaim, workloadName: string, context: 
   const claimed = claim.claimedOn.includes(workloadName)
   const workload = context.workloads.get(workloadName) as PreparedWorkload
   const {subject, baseline} = await measureSides(claim, workload, context)
-  const subjectLabel = claim.metric.kind === 'tokens-per-query' ? workloadName : labelBackend(claim.subject as string)
-  const baselineLabel = claim.metric.kind === 'tokens-per-query' ? claim.baselineWorkload : claim.baseline === null ? null : labelBackend(claim.baseline)
-  const decided = decideRow(claim, subject, baseline, subjectLabel, baselineLabel)
-  decided.reason += describeFailureNote([
-    [subjectLabel, subject],
-    [baselineLabel ?? '', baseline],
-  ])
+  const backends = selectBackends(claim, workloadName)
+  const subjectLabel = claim.metric.kind === 'tokens-per-query' ? workloadName : labelBackend(backends.subject as string)
+  const baselineLabel = claim.metric.kind === 'tokens-per-query' ? claim.baselineWorkload : backends.baseline === null ? null : labelBackend(backends.baseline)
+  const {failuresExceeded: _, ...decided} = decideRow(claim, subject, baseline, subjectLabel, baselineLabel)
   const stem = join('results', safeName(claim.id), safeName(workloadName))
   return {
     workload: workloadName,
@@ -146,9 +155,10 @@ async function measureSides(claim: ResolvedClaim, workload: PreparedWorkload, co
   }
   if (workload.path === null || workload.tokens === null) return {subject: unavailable(workload), baseline: claim.baseline === null ? null : unavailable(workload)}
   const input: WorkloadInput = {name: workload.name, path: workload.path, limit: workload.limit, tokens: workload.tokens}
+  const backends = selectBackends(claim, workload.name)
   const [subject, baseline] = await Promise.all([
-    measureBackendSide(context.engine, claim, claim.subject as string, input),
-    claim.baseline === null ? Promise.resolve(null) : measureBackendSide(context.engine, claim, claim.baseline, input),
+    measureBackendSide(context.engine, claim, backends.subject as string, input),
+    backends.baseline === null ? Promise.resolve(null) : measureBackendSide(context.engine, claim, backends.baseline, input),
   ])
   return {subject, baseline}
 }
@@ -163,7 +173,33 @@ interface Decided {
   unit: string
 }
 
-function decideRow(claim: ResolvedClaim, subject: SideValue, baseline: SideValue | null, subjectLabel: string, baselineLabel: string | null): Decided {
+/**
+ * The verdict of one row: the comparison (verdict.ts), then the failure rule. A side
+ * with more failed requests than `maxFailedRatio` makes the row inconclusive whatever it
+ * measured; fewer failures are named in a note, because latency percentiles cover only
+ * the requests that completed.
+ */
+function decideRow(
+  claim: ResolvedClaim,
+  subject: SideValue,
+  baseline: SideValue | null,
+  subjectLabel: string,
+  baselineLabel: string | null,
+): Decided & {failuresExceeded: boolean} {
+  const compared = compareSides(claim, subject, baseline, subjectLabel, baselineLabel)
+  const failures = [readSideFailures(subjectLabel, subject), baseline === null ? null : readSideFailures(baselineLabel ?? 'baseline', baseline)].filter(
+    (f): f is SideFailures => f !== null,
+  )
+  const excessive = findExcessiveFailures(failures, claim.maxFailedRatio)
+  if (excessive !== null) {
+    const measured = compared.measured === null ? '' : ` (measured ${formatQuantity(compared.measured, compared.unit)})`
+    return {...compared, verdict: 'inconclusive', reason: `${excessive}${measured}`, failuresExceeded: true}
+  }
+  const notes = failures.filter((f) => f.failed > 0).map(describeSideFailures)
+  return {...compared, reason: notes.length === 0 ? compared.reason : `${compared.reason}; note: ${notes.join('; ')}`, failuresExceeded: false}
+}
+
+function compareSides(claim: ResolvedClaim, subject: SideValue, baseline: SideValue | null, subjectLabel: string, baselineLabel: string | null): Decided {
   const smallerBetter = isSmallerBetter(claim.metric)
   if (claim.expect.ratio !== undefined) {
     const ratio = composeRatio(smallerBetter, subject, baseline as SideValue, {subject: subjectLabel, baseline: baselineLabel ?? 'baseline'})
@@ -176,33 +212,53 @@ function decideRow(claim: ResolvedClaim, subject: SideValue, baseline: SideValue
       unit: 'x',
       missingReason: ratio.missingReason,
     })
-    return {...outcome, measured: ratio.measured, bound: ratio.bound, target: claim.expect.ratio, unit: 'x'}
+    const range = ratio.missingReason === undefined ? describeRatioRange(ratio.measured as number, smallerBetter, [subjectLabel, subject], [baselineLabel ?? 'baseline', baseline as SideValue]) : null
+    return {...applyMeasuredRange(outcome, range, 'at-least', 'x'), measured: ratio.measured, bound: ratio.bound, target: claim.expect.ratio, unit: 'x'}
   }
   const unit = describeValueUnit(claim.metric)
+  const direction = smallerBetter ? 'at-most' : 'at-least'
   const outcome = decideVerdict({
     measured: subject.value,
     bound: subject.bound,
     target: claim.expect.value as number,
     tolerance: claim.tolerance,
-    direction: smallerBetter ? 'at-most' : 'at-least',
+    direction,
     unit,
     missingReason: subject.error === null ? undefined : `${subjectLabel}: ${subject.error}`,
   })
-  return {...outcome, measured: subject.value, bound: subject.bound, target: claim.expect.value as number, unit}
+  const spread = subject.upperSpread ?? 0
+  const range: MeasuredRange | null =
+    subject.value === null || !(spread > 0) ? null : {low: subject.value, high: subject.value * (1 + spread), why: `${subjectLabel}'s capacity is known only to within its search precision (+${formatShare(spread)})`}
+  return {...applyMeasuredRange(outcome, range, direction, unit), measured: subject.value, bound: subject.bound, target: claim.expect.value as number, unit}
 }
 
-/** `; note: cs3 failed 229 of 400 requests (exceeds-kv-capacity: 229)`: failed requests never count as fast ones. */
-function describeFailureNote(sides: Array<[string, SideValue | null]>): string {
-  const notes: string[] = []
-  for (const [label, side] of sides) {
-    const failed = side?.detail.failed
-    if (typeof failed !== 'number' || failed === 0) continue
-    const reasons = Object.entries((side?.detail.failureReasons ?? {}) as Record<string, number>)
-      .map(([reason, n]) => `${reason}: ${n}`)
-      .join(', ')
-    notes.push(`${label} failed ${failed} of ${String(side?.detail.requests)} requests${reasons === '' ? '' : ` (${reasons})`}`)
-  }
-  return notes.length === 0 ? '' : `; note: ${notes.join('; ')}`
+/**
+ * Where a ratio of two values known only up to their `upperSpread` may lie: the subject
+ * up to (1 + its spread) higher, the baseline likewise, so the ratio between
+ * measured / (1 + spread of the denominator) and measured x (1 + spread of the numerator).
+ * Null when both sides are exact.
+ */
+function describeRatioRange(measured: number, smallerBetter: boolean, subject: [string, SideValue], baseline: [string, SideValue]): MeasuredRange | null {
+  const [numerator, denominator] = smallerBetter ? [baseline, subject] : [subject, baseline]
+  const up = numerator[1].upperSpread ?? 0
+  const down = denominator[1].upperSpread ?? 0
+  if (!(up > 0) && !(down > 0)) return null
+  const spreads = [subject, baseline]
+    .filter(([, side]) => (side.upperSpread ?? 0) > 0)
+    .map(([label, side]) => `${label} +${formatShare(side.upperSpread as number)}`)
+    .join(', ')
+  return {low: measured / (1 + down), high: measured * (1 + up), why: `each capacity is known only to within its search precision (${spreads})`}
+}
+
+function formatShare(fraction: number): string {
+  return `${Number((fraction * 100).toPrecision(2))}%`
+}
+
+/** Requests and failures of the results behind a side's value (replays and capacity points), or null when it has none. */
+function readSideFailures(label: string, side: SideValue): SideFailures | null {
+  const {failed, requests, failureReasons} = side.detail
+  if (typeof failed !== 'number' || typeof requests !== 'number') return null
+  return {label, requests, failed, reasons: (failureReasons ?? {}) as Record<string, number>}
 }
 
 function describeSide(label: string, side: SideValue, claim: ResolvedClaim, relativePath: string, context: ClaimContext): SideReport {
@@ -223,6 +279,8 @@ async function evaluateSensitivity(claim: ResolvedClaim, context: ClaimContext):
   }
   const records = await readTraceRecords(base.path, base.limit)
   const target = claim.expect.ratio as number
+  // The sweep transforms one workload, so it runs on that workload's backends (its override, if any).
+  const backends = selectBackends(claim, sweep.workload)
   const points = await Promise.all(
     factors.map(async (factor): Promise<SensitivityPoint> => {
       let input: WorkloadInput
@@ -237,13 +295,13 @@ async function evaluateSensitivity(claim: ResolvedClaim, context: ClaimContext):
       }
       const {path, tokens} = input
       const [subject, baseline] = await Promise.all([
-        measureBackendSide(context.engine, claim, claim.subject as string, input),
-        measureBackendSide(context.engine, claim, claim.baseline as string, input),
+        measureBackendSide(context.engine, claim, backends.subject as string, input),
+        measureBackendSide(context.engine, claim, backends.baseline as string, input),
       ])
       const stem = join('results', safeName(claim.id), 'sensitivity', `${sweep.vary}-x${factor}`)
       describeSide('', subject, claim, `${stem}.subject.json`, context)
       describeSide('', baseline, claim, `${stem}.baseline.json`, context)
-      const decided = decideRow(claim, subject, baseline, labelBackend(claim.subject as string), labelBackend(claim.baseline as string))
+      const decided = decideRow(claim, subject, baseline, labelBackend(backends.subject as string), labelBackend(backends.baseline as string))
       return {
         factor,
         // Transformed traces live under --out; the factor-1 point is the workload's own trace.
@@ -253,7 +311,8 @@ async function evaluateSensitivity(claim: ResolvedClaim, context: ClaimContext):
         inputOutputRatio: mixRatio(tokens),
         subject: subject.value,
         baseline: baseline.value,
-        ratio: decided.measured,
+        // A point measured while too many requests failed has no ratio: it would bend the crossings.
+        ratio: decided.failuresExceeded ? null : decided.measured,
         bound: decided.bound,
         verdict: decided.verdict,
         reason: decided.reason,
@@ -338,6 +397,15 @@ function describeMeasure(claim: ResolvedClaim): string {
     default:
       return ratio ? `baseline / subject of ${m.ref.key} (x times faster) at rate scale ${m.rateScale}` : `${m.ref.key} at rate scale ${m.rateScale}`
   }
+}
+
+/** Labels of the per-workload backends, or null when the claim has none. */
+function describeOverrides(claim: ResolvedClaim): Record<string, {subject: string | null; baseline: string | null}> | null {
+  const entries = Object.entries(claim.overrides)
+  if (entries.length === 0) return null
+  return Object.fromEntries(
+    entries.map(([workload, b]) => [workload, {subject: b.subject === null ? null : labelBackend(b.subject), baseline: b.baseline === null ? null : labelBackend(b.baseline)}]),
+  )
 }
 
 /** A backend label: the preset name, or a backend file's name without its extension. */

@@ -1,3 +1,4 @@
+import {alignColumns} from '../common/text-table.js'
 import type {ClaimsReport} from './claims-report.js'
 import {formatQuantity} from './verdict.js'
 
@@ -9,13 +10,15 @@ import {formatQuantity} from './verdict.js'
 export function formatClaimsTable(report: ClaimsReport): string {
   const rows: string[][] = [['claim', 'workload', 'compared', 'measured', 'target', 'verdict']]
   for (const claim of report.claims) {
-    const compared =
-      claim.metric === 'tokens-per-query'
-        ? `vs ${claim.baselineWorkload ?? '-'}`
-        : claim.baseline === null
-          ? `${claim.subject ?? ''} (${claim.model ?? ''})`
-          : `${claim.subject} vs ${claim.baseline} (${claim.model ?? ''})`
     for (const row of claim.rows) {
+      // A workload can have its own backends (overrides), so the comparison is named per row.
+      const backends = claim.overrides?.[row.workload] ?? {subject: claim.subject, baseline: claim.baseline}
+      const compared =
+        claim.metric === 'tokens-per-query'
+          ? `vs ${claim.baselineWorkload ?? '-'}`
+          : backends.baseline === null
+            ? `${backends.subject ?? ''} (${claim.model ?? ''})`
+            : `${backends.subject} vs ${backends.baseline} (${claim.model ?? ''})`
       const measured = row.measured === null ? 'no data' : `${row.bound === 'at-least' ? '>=' : row.bound === 'at-most' ? '<=' : ''}${formatQuantity(row.measured, row.unit)}`
       const target = `${claim.unit !== 'x' && claim.metric !== 'capacity' && claim.metric !== 'decode-speed' && claim.metric !== 'tokens-per-query' ? '<= ' : '>= '}${formatQuantity(row.target, row.unit)}`
       rows.push([
@@ -28,7 +31,7 @@ export function formatClaimsTable(report: ClaimsReport): string {
       ])
     }
   }
-  const lines = [`${report.title} (${report.claimsFile})`, '', ...alignColumns(rows)]
+  const lines = [`${report.title} (${report.claimsFile})`, '', ...alignColumns(rows, 'all')]
   const notes: string[] = []
   for (const claim of report.claims) {
     for (const row of claim.rows) if (row.verdict !== 'supported' || row.bound !== 'exact') notes.push(`${claim.id} on ${row.workload}: ${verdictLabel(row.verdict)}: ${row.reason}`)
@@ -40,7 +43,8 @@ export function formatClaimsTable(report: ClaimsReport): string {
     for (const claim of sweeps) {
       const s = claim.sensitivity!
       lines.push(`  ${claim.id} (${s.workload}, ${s.vary} tokens scaled): ${s.summary}`)
-      const table: string[][] = [['factor', 'input/output', claim.subject ?? 'subject', claim.baseline ?? 'baseline', 'ratio', 'verdict']]
+      const backends = claim.overrides?.[s.workload] ?? {subject: claim.subject, baseline: claim.baseline}
+      const table: string[][] = [['factor', 'input/output', backends.subject ?? 'subject', backends.baseline ?? 'baseline', 'ratio', 'verdict']]
       for (const p of s.points) {
         table.push([
           `x${p.factor}`,
@@ -51,7 +55,7 @@ export function formatClaimsTable(report: ClaimsReport): string {
           verdictLabel(p.verdict),
         ])
       }
-      lines.push(...alignColumns(table).map((l) => `    ${l}`))
+      lines.push(...alignColumns(table, 'all').map((l) => `    ${l}`))
     }
   }
   const c = report.counts
@@ -63,10 +67,4 @@ export function formatClaimsTable(report: ClaimsReport): string {
 
 function verdictLabel(verdict: string): string {
   return verdict === 'not-supported' ? 'not supported' : verdict
-}
-
-function alignColumns(rows: string[][]): string[] {
-  const widths: number[] = []
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd())
 }

@@ -1,3 +1,4 @@
+import {alignColumns} from '../common/text-table.js'
 import {formatMeasured, type GateReport} from './gate.js'
 
 /** The text table `tracebench gate` prints: one line per check, failures with their reason. */
@@ -8,8 +9,7 @@ export function formatGateTable(report: GateReport): string {
     const baseline = check.baseline === undefined ? '' : ` (baseline ${formatMeasured(check.baseline, check.unit)})`
     rows.push([check.passed ? 'PASS' : 'FAIL', check.name, measured + baseline, check.limit])
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  const lines = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd())
+  const lines = alignColumns(rows, 'all')
   const out = [`gate on ${report.results.path} (${report.results.backend}, ${report.results.model}, ${report.results.trace})`, ...lines]
   const failures = report.checks.filter((c) => !c.passed)
   if (failures.length > 0) {

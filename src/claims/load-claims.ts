@@ -58,12 +58,22 @@ export interface ResolvedClaim {
   subject: string | null
   baseline: string | null
   baselineWorkload: string | null
+  /** Per-workload backends (resolved like subject/baseline), for the workloads that have one. */
+  overrides: Record<string, ResolvedBackends>
   metric: ResolvedMetric
   expect: {ratio?: number; value?: number}
   tolerance: number
+  /** A row with a larger share of failed requests on either side is inconclusive. */
+  maxFailedRatio: number
   gate: boolean
   seed: number
   sensitivity: SensitivityInput | null
+}
+
+/** The subject and baseline a claim measures on one workload. */
+export interface ResolvedBackends {
+  subject: string | null
+  baseline: string | null
 }
 
 export interface ClaimsFile {
@@ -77,6 +87,16 @@ export interface ClaimsFile {
 
 export const defaultClaimsModel = 'llama-3.3-70b'
 export const defaultClaimsSeed = 1
+/**
+ * 1%: a value measured while more requests than this failed (a context larger than the
+ * KV capacity, say) describes a configuration that cannot serve the workload, not the claim.
+ */
+export const defaultMaxFailedRatio = 0.01
+
+/** The backends of a claim on one workload: its override there, else its subject and baseline. */
+export function selectBackends(claim: Pick<ResolvedClaim, 'subject' | 'baseline' | 'overrides'>, workload: string): ResolvedBackends {
+  return claim.overrides[workload] ?? {subject: claim.subject, baseline: claim.baseline}
+}
 
 export function loadClaimsFile(path: string): ClaimsFile {
   if (!existsSync(path)) throw new TracebenchError(`${path}: claims file not found`, {code: 'CLAIMS_NOT_FOUND'})
@@ -156,27 +176,41 @@ export function parseClaimsText(text: string, path: string): ClaimsFile {
 
     const metric = resolveMetric(claim, fail)
     const isTrace = claim.metric.kind === 'tokens-per-query'
-    const resolveBackend = (field: 'subject' | 'baseline'): string | null => {
-      const spec = claim[field]
-      if (spec === undefined) return null
-      if (isTrace) fail([field], `tokens-per-query compares workloads, not backends: remove ${field}${field === 'baseline' ? ' and use baselineWorkload' : ''}`)
+    const resolveSpec = (spec: string, field: (string | number)[]): string => {
       if (looksLikeBackendFile(spec)) {
         const file = isAbsolute(spec) ? spec : resolve(baseDir, spec)
         try {
           loadBackendConfig(file)
         } catch (error) {
-          if (error instanceof TracebenchError) fail([field], `backend file ${spec}: ${error.message}`)
+          if (error instanceof TracebenchError) fail(field, `backend file ${spec}: ${error.message}`)
           throw error
         }
         return file
       }
       if (!presets.includes(spec)) {
-        fail([field], unknownNameMessage('backend', spec, presets), ['a backend is a preset name (see `tracebench backends list`) or a YAML file relative to the claims file'])
+        fail(field, unknownNameMessage('backend', spec, presets), ['a backend is a preset name (see `tracebench backends list`) or a YAML file relative to the claims file'])
       }
       return spec
     }
+    const resolveBackend = (field: 'subject' | 'baseline'): string | null => {
+      const spec = claim[field]
+      if (spec === undefined) return null
+      if (isTrace) fail([field], `tokens-per-query compares workloads, not backends: remove ${field}${field === 'baseline' ? ' and use baselineWorkload' : ''}`)
+      return resolveSpec(spec, [field])
+    }
     const subject = resolveBackend('subject')
     const baseline = resolveBackend('baseline')
+    const overrides: Record<string, ResolvedBackends> = {}
+    for (const [workload, override] of Object.entries(claim.overrides ?? {})) {
+      const at = (...field: string[]) => ['overrides', workload, ...field]
+      if (isTrace) fail(['overrides'], 'tokens-per-query compares workloads, not backends: remove overrides')
+      if (!claim.workloads.includes(workload)) fail(at(), `"${workload}" is not one of this claim's workloads (${claim.workloads.join(', ')})`)
+      if (override.baseline !== undefined && claim.baseline === undefined) fail(at('baseline'), 'this claim has no baseline to replace')
+      overrides[workload] = {
+        subject: override.subject === undefined ? subject : resolveSpec(override.subject, at('subject')),
+        baseline: override.baseline === undefined ? baseline : resolveSpec(override.baseline, at('baseline')),
+      }
+    }
     if (isTrace) {
       if (claim.expect.ratio !== undefined && claim.baselineWorkload === undefined) fail(['baselineWorkload'], 'missing (required): a ratio claim on tokens per query compares with a baseline workload')
       if (claim.baselineWorkload !== undefined) checkWorkload(claim.baselineWorkload, ['baselineWorkload'])
@@ -203,9 +237,11 @@ export function parseClaimsText(text: string, path: string): ClaimsFile {
       subject,
       baseline,
       baselineWorkload: claim.baselineWorkload ?? null,
+      overrides,
       metric,
       expect: claim.expect,
       tolerance: claim.tolerance ?? input.defaults.tolerance ?? 0,
+      maxFailedRatio: claim.maxFailedRatio ?? input.defaults.maxFailedRatio ?? defaultMaxFailedRatio,
       gate: claim.gate,
       seed: input.defaults.seed ?? defaultClaimsSeed,
       sensitivity: claim.sensitivity ?? null,
@@ -289,12 +325,14 @@ function formatSchemaIssue(locate: Locate, raw: unknown, issue: z.core.$ZodIssue
 }
 
 function validFieldsHint(path: (string | number)[]): string {
+  // claims[i].overrides.<workload>: the key is a workload name, not a field.
+  if (path[0] === 'claims' && path[2] === 'overrides' && path.length === 4) return 'subject, baseline'
   const last = [...path].reverse().find((k) => typeof k === 'string')
   switch (last) {
     case undefined:
       return 'version, title, description, defaults, workloads, claims'
     case 'claims':
-      return 'id, claim, source, note, workloads, claimedOn, model, subject, baseline, baselineWorkload, metric, expect, tolerance, gate, sensitivity'
+      return 'id, claim, source, note, workloads, claimedOn, model, subject, baseline, baselineWorkload, overrides, metric, expect, tolerance, maxFailedRatio, gate, sensitivity'
     case 'metric':
       return 'kind, and for capacity: slos, minUserSpeed, footprint, precision; decode-speed: method, rateScale; ttft/tpot/e2e: stat, rateScale; tokens-per-query: count, per'
     case 'expect':
@@ -304,7 +342,7 @@ function validFieldsHint(path: (string | number)[]): string {
     case 'sensitivity':
       return 'workload, vary, factors'
     case 'defaults':
-      return 'model, seed, tolerance'
+      return 'model, seed, tolerance, maxFailedRatio'
     case 'synthesize':
       return 'kind, requests, seed, ratePerS, turnsPerSession'
     default:

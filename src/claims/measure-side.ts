@@ -19,6 +19,12 @@ export interface SideValue {
   detail: Record<string, unknown>
   results: ResultsFile | null
   error: string | null
+  /**
+   * How far above `value` the true value may lie (a fraction): a capacity search stops
+   * when the first failing load is within its precision of the last passing one. Absent
+   * or null when the value is exact.
+   */
+  upperSpread?: number | null
 }
 
 /** A replayable workload: the trace, its limit and its token statistics. */
@@ -95,6 +101,7 @@ async function measureBackend(engine: ClaimsEngine, claim: ResolvedClaim, backen
         footprint: c.footprint,
         nonMonotone: c.nonMonotone,
         evaluations: c.evaluations,
+        achievedPrecision: c.achievedPrecision ?? null,
         ...describeFailures(c.results),
       }
       const per = metric.footprintPer
@@ -104,20 +111,36 @@ async function measureBackend(engine: ClaimsEngine, claim: ResolvedClaim, backen
       }
       if (c.status === 'not-reachable') return {value: 0, bound: 'exact', detail, results: c.results, error: null}
       if (c.outputTokensPerS === null) return {value: null, bound: 'exact', detail, results: c.results, error: 'the capacity point has no throughput data'}
-      return {value: c.outputTokensPerS / divisor, bound: c.status === 'lower-bound' ? 'at-least' : 'exact', detail, results: c.results, error: null}
+      return {
+        value: c.outputTokensPerS / divisor,
+        bound: c.status === 'lower-bound' ? 'at-least' : 'exact',
+        detail,
+        results: c.results,
+        error: null,
+        upperSpread: c.status === 'found' ? (c.achievedPrecision ?? null) : null,
+      }
     }
     case 'decode-speed': {
       if (metric.method === 'cost-model') {
         // One sequence alone at the workload's mean context halfway through its answer.
         const contextTokens = Math.round(workload.tokens.perRequest.input + workload.tokens.perRequest.output / 2)
         const d = engine.decodeSpeed({backend, model: claim.model, contextTokens})
-        return {
-          value: d.tokensPerS,
-          bound: 'exact',
-          detail: {method: 'cost-model', contextTokens, stepMs: d.stepMs, boundBy: d.bound, hardware: d.hardware, pool: d.pool},
-          results: null,
-          error: null,
+        const detail: Record<string, unknown> = {method: 'cost-model', contextTokens, stepMs: d.stepMs, boundBy: d.bound, hardware: d.hardware, pool: d.pool}
+        if (d.kvCapacityTokens !== undefined) detail.kvCapacityTokens = d.kvCapacityTokens
+        // A speed at a context the replica cannot hold is the speed of a deployment that does not exist.
+        if (d.kvCapacityTokens !== undefined && contextTokens > d.kvCapacityTokens) {
+          const replica = d.chipsPerReplica === undefined ? d.hardware : `${d.chipsPerReplica} ${d.hardware} ${d.hardware === 'cs3' ? 'system' : 'chip'}${d.chipsPerReplica === 1 ? '' : 's'}`
+          return {
+            value: null,
+            bound: 'exact',
+            detail,
+            results: null,
+            error:
+              `the workload's mean context of ${contextTokens.toLocaleString('en-US')} tokens does not fit the KV cache of one ${d.pool} replica ` +
+              `(${d.kvCapacityTokens.toLocaleString('en-US')} tokens of ${claim.model} on ${replica}); use a backend with more memory per replica`,
+          }
         }
+        return {value: d.tokensPerS, bound: 'exact', detail, results: null, error: null}
       }
       const rateScale = metric.rateScale ?? defaultDecodeReplayRateScale
       const results = await engine.replay(replay(rateScale, []))
@@ -184,6 +207,9 @@ export interface RatioOutcome {
  * "the subject is better"), with the bound the two sides' bounds imply.
  */
 export function composeRatio(smallerBetter: boolean, subject: SideValue, baseline: SideValue, labels: {subject: string; baseline: string}): RatioOutcome {
+  if (subject.value === null && baseline.value === null) {
+    return {measured: null, bound: 'exact', missingReason: `${labels.subject}: ${subject.error ?? 'no data'}; ${labels.baseline}: ${baseline.error ?? 'no data'}`}
+  }
   if (subject.value === null) return {measured: null, bound: 'exact', missingReason: `${labels.subject}: ${subject.error ?? 'no data'}`}
   if (baseline.value === null) return {measured: null, bound: 'exact', missingReason: `${labels.baseline}: ${baseline.error ?? 'no data'}`}
   const [num, den, numLabel, denLabel, numBound, denBound] = smallerBetter

@@ -87,3 +87,61 @@ export function formatQuantity(value: number, unit: string): string {
 function formatPercent(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(4))}%`
 }
+
+/** Requests one side of a row failed, from the results behind its value. */
+export interface SideFailures {
+  label: string
+  requests: number
+  failed: number
+  /** Failure reason -> count (`exceeds-kv-capacity: 161`). */
+  reasons: Record<string, number>
+}
+
+/**
+ * The failure rule: a value measured while more than `maxFailedRatio` of a side's
+ * requests failed describes a configuration that cannot serve the workload (contexts
+ * larger than its KV capacity, say), not the claim, so the row is inconclusive. Returns
+ * the reason, or null when every side is within the limit. Exactly the limit passes.
+ */
+export function findExcessiveFailures(sides: readonly SideFailures[], maxFailedRatio: number): string | null {
+  const over = sides.filter((s) => s.requests > 0 && s.failed / s.requests > maxFailedRatio)
+  if (over.length === 0) return null
+  const each = over.map((s) => `${describeSideFailures(s)}`).join('; ')
+  return `${each}: more than the ${formatPercent(maxFailedRatio)} of requests allowed to fail (maxFailedRatio), so the value describes a backend that cannot serve this workload, not the claim`
+}
+
+/** `trn3-cs3 failed 161 of 250 requests (64.4%; exceeds-kv-capacity: 161)`. */
+export function describeSideFailures(side: SideFailures): string {
+  const reasons = Object.entries(side.reasons)
+    .map(([reason, n]) => `${reason}: ${n}`)
+    .join(', ')
+  const share = side.requests > 0 ? formatPercent(side.failed / side.requests) : '-'
+  return `${side.label} failed ${side.failed} of ${side.requests} requests (${share}${reasons === '' ? '' : `; ${reasons}`})`
+}
+
+/** The range a measured ratio or value may lie in, and why (for the reason). */
+export interface MeasuredRange {
+  low: number
+  high: number
+  /** `each capacity is known to within its search precision (trn3-cs3 +5%, cs3 +4.6%)`. */
+  why: string
+}
+
+/**
+ * The precision rule: a value known only to within a range (a capacity search stops when
+ * the first failing load is within its precision of the last passing one) decides a claim
+ * only when the whole range lies on one side of the threshold. A supported or
+ * not-supported outcome whose range straddles the threshold becomes inconclusive; any
+ * other outcome is returned as it is.
+ */
+export function applyMeasuredRange(outcome: VerdictOutcome, range: MeasuredRange | null, direction: Direction, unit: string): VerdictOutcome {
+  if (range === null || outcome.verdict === 'inconclusive') return outcome
+  const side = (x: number) => (direction === 'at-least' ? x >= outcome.threshold : x <= outcome.threshold)
+  if (side(range.low) === side(range.high)) return outcome
+  const show = (x: number) => formatQuantity(x, unit)
+  return {
+    ...outcome,
+    verdict: 'inconclusive',
+    reason: `${outcome.reason}; but ${range.why}, so the true value lies between ${show(range.low)} and ${show(range.high)}, on both sides of ${show(outcome.threshold)}: the measurement cannot tell`,
+  }
+}

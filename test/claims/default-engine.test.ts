@@ -17,6 +17,10 @@ describe('default claims engine (workers: 1, in process)', () => {
     const decode = backend.pools.find((p) => p.name === 'decode')!
     expect(d).toMatchObject({pool: 'decode', hardware: 'cs3'})
     expect(d.tokensPerS).toBeCloseTo(1000 / decode.cost.decodeStepTime(1, 1500).ms, 9)
+    // The decode replica's KV capacity travels with the speed, so the claims layer can check the context fits:
+    // 4 CS-3 x 40 GB usable - 141.1 GB of Llama-70B weights at 327,680 B/token.
+    expect(d).toMatchObject({kvCapacityTokens: decode.cost.kvCapacityTokens, chipsPerReplica: 4})
+    expect(d.kvCapacityTokens).toBe(57_614)
     expect(() => engine.decodeSpeed({backend: 'gpu-h100', model: 'llama-3.1-405b', contextTokens: 1000})).toThrow(TracebenchError)
     await engine.close()
   })
@@ -42,6 +46,10 @@ describe('default claims engine (workers: 1, in process)', () => {
     expect(capacity.footprint.racks).toBe(4)
     expect(capacity.results?.slos).toEqual(['ttft.p90<=2000ms', 'userSpeed.p10>=1000'])
     expect(capacity.evaluations).toBeGreaterThan(1)
+    // found: the search's achieved precision bounds how far above the value the true capacity may lie.
+    expect(capacity.status).toBe('found')
+    expect(capacity.achievedPrecision).toBeGreaterThan(0)
+    expect(capacity.achievedPrecision).toBeLessThanOrEqual(0.2)
     await engine.close()
   })
 })

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {evaluateClaims} from '../../src/claims/evaluate-claims.js'
+import {formatClaimsTable} from '../../src/claims/format-claims-table.js'
 import {loadClaimsFile, parseClaimsText} from '../../src/claims/load-claims.js'
 import {readTraceRecords} from '../../src/claims/measure-trace-tokens.js'
 import {TracebenchError} from '../../src/common/errors.js'
@@ -210,5 +211,130 @@ describe('sensitivity sweep', () => {
     expect(sweep.summary).toContain('break-even (1x) at input/output ≈ 10')
     // The factor-1 point is the claim row's own measurement (shared, not replayed twice).
     expect(base.ratio).toBeCloseTo(report.claims[0]!.rows[0]!.measured!, 12)
+  })
+
+  test('a point where a side failed too many requests has no ratio and takes no part in the crossings', async () => {
+    // Past input/output 10 (factor 3 and up) the subject fails half its requests.
+    const failing = createFakeEngine({
+      capacity: (r, io) => ({
+        outputTokensPerS: r.backend === 'trn3-cs3' ? Math.max(0, 2 - Math.log10(io)) * 100 : 100,
+        results: craftResults({failEvery: r.backend === 'trn3-cs3' && io > 10 ? 2 : 0}),
+      }),
+    })
+    const file = claimsFile(capacityClaim('c', 1.5, ', sensitivity: {workload: chat, vary: input, factors: [0.1, 0.3, 1, 3, 10]}'))
+    const sweep = (await evaluateClaims(file, {engine: failing, workDir: newDir()})).claims[0]!.sensitivity!
+    const [x3, x10] = sweep.points.slice(3)
+    for (const p of [x3!, x10!]) {
+      expect(p).toMatchObject({ratio: null, verdict: 'inconclusive'})
+      expect(p.reason).toMatch(/^trn3-cs3 failed 100 of 200 requests \(50%; exceeds-kv-capacity: 100\): more than the 1%/)
+      expect(p.subject).not.toBeNull()
+    }
+    // Without the failing points the ratio never falls to 1: no break-even in the range.
+    expect(sweep.breakEven).toEqual([])
+    expect(sweep.summary).toContain('no break-even in the range')
+  })
+})
+
+describe('per-workload backends (overrides)', () => {
+  const longSubject = join(root, 'claims', 'backends', 'trn3-cs3-long-context.yaml')
+  const longBaseline = join(root, 'claims', 'backends', 'cs3-long-context.yaml')
+
+  test('a workload with an override is measured on its backends, the others on subject/baseline; the sweep follows its workload', async () => {
+    // Capacity by backend label; the long-context pair gives 3x, the presets 2x.
+    const tokens: Record<string, number> = {'trn3-cs3': 2000, cs3: 1000, [longSubject]: 3000, [longBaseline]: 1000}
+    const engine = createFakeEngine({capacity: (r) => ({outputTokensPerS: tokens[r.backend] ?? Number.NaN})})
+    const overrides = `, overrides: {other: {subject: ${longSubject}, baseline: ${longBaseline}}}, sensitivity: {workload: other, vary: input, factors: [1, 2]}`
+    const file = claimsFile(capacityClaim('c', 2.5, overrides).replace('workloads: [chat]', 'workloads: [chat, other]'))
+    const report = await evaluateClaims(file, {engine, workDir: newDir()})
+    const claim = report.claims[0]!
+    const [chat, other] = claim.rows
+    expect(chat).toMatchObject({workload: 'chat', measured: 2, verdict: 'not-supported', subject: {label: 'trn3-cs3'}, baseline: {label: 'cs3'}})
+    expect(other).toMatchObject({workload: 'other', measured: 3, verdict: 'supported', subject: {label: 'trn3-cs3-long-context'}, baseline: {label: 'cs3-long-context'}})
+    expect(claim).toMatchObject({subject: 'trn3-cs3', baseline: 'cs3', overrides: {other: {subject: 'trn3-cs3-long-context', baseline: 'cs3-long-context'}}, maxFailedRatio: 0.01})
+    // The chat trace limited to 40 requests is "other": only the long-context backends saw it.
+    const byLimit = (limit: number) => engine.calls.capacity.filter((c) => c.limit === limit).map((c) => c.backend).sort()
+    expect(byLimit(40)).toEqual([longBaseline, longSubject])
+    expect(byLimit(100)).toEqual(['cs3', 'trn3-cs3'])
+    expect(engine.calls.capacity.filter((c) => c.limit === null).map((c) => c.backend).sort()).toEqual([longBaseline, longSubject])
+    expect(claim.sensitivity!.points.every((p) => p.ratio === 3)).toBe(true)
+    // The printed table names each row's own backends.
+    const table = formatClaimsTable(report)
+    expect(table).toMatch(/c +chat +trn3-cs3 vs cs3 \(llama-3\.3-70b\) +2x/)
+    expect(table).toMatch(/c +other +trn3-cs3-long-context vs cs3-long-context \(llama-3\.3-70b\) +3x/)
+    expect(table).toMatch(/factor +input\/output +trn3-cs3-long-context +cs3-long-context/)
+  })
+
+  test('an override may replace the subject alone; the baseline stays', async () => {
+    const engine = createFakeEngine({decode: (r) => (r.backend === 'gpu-h100' ? 100 : r.backend === 'cs3' ? 1000 : 2000)})
+    const file = claimsFile(
+      `  - {id: d, claim: x, source: y, workloads: [chat, other], subject: cs3, baseline: gpu-h100, overrides: {other: {subject: ${longBaseline}}}, metric: {kind: decode-speed}, expect: {ratio: 15}}\n`,
+    )
+    const rows = (await evaluateClaims(file, {engine, workDir: newDir()})).claims[0]!.rows
+    expect(rows.map((r) => [r.subject?.label, r.baseline?.label, r.measured])).toEqual([
+      ['cs3', 'gpu-h100', 10],
+      ['cs3-long-context', 'gpu-h100', 20],
+    ])
+  })
+})
+
+describe('failed requests, measurement precision and context fit make a row inconclusive', () => {
+  const replayClaim = (extra = '') =>
+    `  - {id: r, claim: faster, source: test, workloads: [chat], subject: trn3-cs3, baseline: gpu-h100, metric: {kind: e2e, stat: p50}, expect: {ratio: 0.5}${extra}}\n`
+  // trn3-cs3 fails every n-th request, gpu-h100 none.
+  const failing = (every: number) =>
+    createFakeEngine({replay: (r) => craftResults({failEvery: r.backend === 'trn3-cs3' ? every : 0, requests: 200, backend: {name: r.backend}})})
+
+  test('more than 1% failed on a side: inconclusive, the measured ratio kept, the side named', async () => {
+    const row = (await evaluateClaims(claimsFile(replayClaim()), {engine: failing(2), workDir: newDir()})).claims[0]!.rows[0]!
+    expect(row.verdict).toBe('inconclusive')
+    expect(row.measured).not.toBeNull()
+    expect(row.reason).toMatch(
+      /^trn3-cs3 failed 100 of 200 requests \(50%; exceeds-kv-capacity: 100\): more than the 1% of requests allowed to fail \(maxFailedRatio\), so the value describes a backend that cannot serve this workload, not the claim \(measured [\d.]+x\)$/,
+    )
+  })
+
+  test('at most 1% failed: the verdict stands and the reason notes the failures; maxFailedRatio relaxes the rule', async () => {
+    // 2 of 200 = 1%: exactly the limit.
+    const row = (await evaluateClaims(claimsFile(replayClaim()), {engine: failing(100), workDir: newDir()})).claims[0]!.rows[0]!
+    expect(row.verdict).not.toBe('inconclusive')
+    expect(row.reason).toMatch(/; note: trn3-cs3 failed 2 of 200 requests \(1%; exceeds-kv-capacity: 2\)$/)
+    // 3 of 200 = 1.5%: over; allowed with maxFailedRatio 0.02 on the claim, or in defaults.
+    expect((await evaluateClaims(claimsFile(replayClaim()), {engine: failing(66), workDir: newDir()})).claims[0]!.rows[0]!.verdict).toBe('inconclusive')
+    const relaxed = (await evaluateClaims(claimsFile(replayClaim(', maxFailedRatio: 0.02')), {engine: failing(66), workDir: newDir()})).claims[0]!.rows[0]!
+    expect(relaxed.verdict).not.toBe('inconclusive')
+    expect(relaxed.reason).toContain('note: trn3-cs3 failed 3 of 200 requests (1.5%')
+  })
+
+  test('capacities known to within their search precision: a ratio whose range straddles the target is inconclusive', async () => {
+    // 5,010 / 1,000 = 5.01x; each side may be up to 5% higher, so 4.77x to 5.26x.
+    const engine = (precision: number) =>
+      createFakeEngine({capacity: (r) => ({outputTokensPerS: r.backend === 'trn3-cs3' ? 5010 : 1000, achievedPrecision: precision}), footprints: {cs3: {racks: 4}}})
+    const straddles = (await evaluateClaims(claimsFile(capacityClaim('c', 5)), {engine: engine(0.05), workDir: newDir()})).claims[0]!.rows[0]!
+    expect(straddles).toMatchObject({verdict: 'inconclusive', measured: 5.01})
+    expect(straddles.reason).toBe(
+      'measured 5.01x, which meets the claimed 5x; but each capacity is known only to within its search precision (trn3-cs3 +5%, cs3 +5%), so the true value lies between 4.77x and 5.26x, on both sides of 5x: the measurement cannot tell',
+    )
+    expect(straddles.subject?.detail.achievedPrecision).toBe(0.05)
+    // A finer search decides; so does a target outside the range.
+    expect((await evaluateClaims(claimsFile(capacityClaim('c', 5)), {engine: engine(0.001), workDir: newDir()})).claims[0]!.rows[0]!.verdict).toBe('supported')
+    expect((await evaluateClaims(claimsFile(capacityClaim('c', 5.5)), {engine: engine(0.05), workDir: newDir()})).claims[0]!.rows[0]!.verdict).toBe('not-supported')
+    expect((await evaluateClaims(claimsFile(capacityClaim('c', 4.7)), {engine: engine(0.05), workDir: newDir()})).claims[0]!.rows[0]!.verdict).toBe('supported')
+  })
+
+  test('cost-model decode speed at a context the decode replica cannot hold is inconclusive, naming both numbers', async () => {
+    const engine = createFakeEngine({decode: (r) => (r.backend === 'cs3' ? {tokensPerS: 2200, kvCapacityTokens: 500} : {tokensPerS: 88, kvCapacityTokens: 700_000})})
+    const file = claimsFile(`  - {id: d, claim: fast decode, source: test, workloads: [chat], subject: cs3, baseline: gpu-h100, metric: {kind: decode-speed}, expect: {ratio: 15}}\n`)
+    const row = (await evaluateClaims(file, {engine, workDir: newDir()})).claims[0]!.rows[0]!
+    const context = engine.calls.decode[0]!.contextTokens
+    expect(context).toBeGreaterThan(500)
+    expect(row).toMatchObject({verdict: 'inconclusive', measured: null})
+    expect(row.reason).toBe(
+      `cs3: the workload's mean context of ${context.toLocaleString('en-US')} tokens does not fit the KV cache of one pool replica (500 tokens of llama-3.3-70b on 4 fake chips); use a backend with more memory per replica`,
+    )
+    expect(row.subject?.detail).toMatchObject({kvCapacityTokens: 500, contextTokens: context})
+    // When both sides have no value, both reasons are given.
+    const neither = createFakeEngine({decode: () => ({tokensPerS: 1, kvCapacityTokens: 1})})
+    const both = (await evaluateClaims(file, {engine: neither, workDir: newDir()})).claims[0]!.rows[0]!
+    expect(both.reason).toMatch(/^cs3: the workload's mean context .*; gpu-h100: the workload's mean context /)
   })
 })

@@ -6,7 +6,8 @@ import type {Footprint, ResultsFile} from '../../src/metrics/results-file.js'
 export interface FakeEngineSpec {
   capacity?: (request: CapacityRequest, io: number) => Partial<CapacityMeasurement> & {outputTokensPerS: number | null}
   replay?: (request: ReplayRequest) => ResultsFile
-  decode?: (request: DecodeSpeedRequest) => number
+  /** tok/s, or tok/s with the decode replica's KV capacity (then the claims layer checks the context fits). */
+  decode?: (request: DecodeSpeedRequest) => number | {tokensPerS: number; kvCapacityTokens: number}
   footprints?: Record<string, Partial<Footprint>>
 }
 
@@ -57,8 +58,10 @@ export function createFakeEngine(spec: FakeEngineSpec): FakeEngine {
     decodeSpeed(request) {
       calls.decode.push(request)
       if (spec.decode === undefined) throw new Error('fake engine: no decode')
-      const tokensPerS = spec.decode(request)
-      return {tokensPerS, stepMs: 1000 / tokensPerS, bound: 'latency', hardware: 'fake', pool: 'pool'}
+      const out = spec.decode(request)
+      const tokensPerS = typeof out === 'number' ? out : out.tokensPerS
+      const capacity = typeof out === 'number' ? {} : {kvCapacityTokens: out.kvCapacityTokens, chipsPerReplica: 4}
+      return {tokensPerS, stepMs: 1000 / tokensPerS, bound: 'latency', hardware: 'fake', pool: 'pool', ...capacity}
     },
     async close() {},
   }

@@ -3,6 +3,9 @@ import {describe, expect, test} from 'vitest'
 import {loadClaimsFile, parseClaimsText} from '../../src/claims/load-claims.js'
 import {ConfigError} from '../../src/common/errors.js'
 import {ExitCode} from '../../src/common/exit-codes.js'
+import {loadBackendConfig} from '../../src/backends/load-backend.js'
+import {resolveBackend} from '../../src/backends/resolve-backend.js'
+import {loadCatalog} from '../../src/catalogs/load-catalog.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const fixtures = join(root, 'test', 'fixtures', 'claims')
@@ -32,6 +35,8 @@ describe('bad claims files: one fixture per class, each naming the file, line, c
     ['bad-sensitivity-tokens.yaml', ':15: claims[0] (tokens-15x): sensitivity: a sensitivity sweep needs backends to compare'],
     ['bad-yaml.yaml', ':6: invalid YAML: '],
     ['bad-version.yaml', ':2: version: expected 1, got 2'],
+    ['bad-override-workload.yaml', ':15: claims[0] (decode-15x): overrides.coding: "coding" is not one of this claim\'s workloads (chat)'],
+    ['bad-override-backend.yaml', ':16: claims[0] (decode-15x): overrides.coding.subject: backend file backends/no-such-backend.yaml: '],
   ])('%s', (name, message) => {
     const error = loadError(name)
     expect(error.message).toContain(`${name}${message}`)
@@ -94,6 +99,52 @@ ${claim}`
   })
 })
 
+describe('per-workload backends and the failure limit', () => {
+  const file = (claim: string, defaults = '') =>
+    parseClaimsText(
+      `version: 1\ntitle: t\n${defaults}workloads:\n  chat: {synthesize: {kind: chat, requests: 10}}\n  agentic: {synthesize: {kind: agentic, requests: 10}}\nclaims:\n${claim}`,
+      join(root, 'claims', 'inline.yaml'),
+    )
+  const claim = (extra: string, base = 'subject: trn3-cs3, baseline: cs3, metric: {kind: ttft}, expect: {ratio: 2}') =>
+    `  - {id: a, claim: x, source: y, workloads: [chat, agentic], ${base}${extra}}\n`
+
+  test('overrides resolve like subject/baseline (preset names, or files relative to the claims file); a missing side keeps the claim\'s', () => {
+    const c = file(claim(', overrides: {agentic: {subject: backends/trn3-cs3-long-context.yaml, baseline: gpu-h100}}')).claims[0]!
+    expect(c.overrides).toEqual({agentic: {subject: join(root, 'claims', 'backends', 'trn3-cs3-long-context.yaml'), baseline: 'gpu-h100'}})
+    expect(c).toMatchObject({subject: 'trn3-cs3', baseline: 'cs3', maxFailedRatio: 0.01})
+    const subjectOnly = file(claim(', overrides: {agentic: {subject: backends/cs3-long-context.yaml}}')).claims[0]!
+    expect(subjectOnly.overrides.agentic).toEqual({subject: join(root, 'claims', 'backends', 'cs3-long-context.yaml'), baseline: 'cs3'})
+    expect(file(claim('')).claims[0]!.overrides).toEqual({})
+  })
+
+  test('bad overrides name the claim and the field', () => {
+    const error = (text: string) => {
+      try {
+        file(text)
+      } catch (e) {
+        if (e instanceof ConfigError) return e.message
+        throw e
+      }
+      throw new Error('loaded')
+    }
+    expect(error(claim(', overrides: {agentic: {subject: gpu-h1000}}'))).toContain('claims[0] (a): overrides.agentic.subject: unknown backend "gpu-h1000"; valid backend names:')
+    expect(error(claim(', overrides: {agentic: {}}'))).toContain('claims[0] (a): overrides.agentic: give subject, baseline or both')
+    expect(error(claim(', overrides: {agentic: {subjet: cs3}}'))).toContain('claims[0] (a): overrides.agentic.subjet: unknown field (valid fields: subject, baseline)')
+    expect(error(claim(', overrides: {agentic: {baseline: cs3}}', 'subject: cs3, metric: {kind: decode-speed}, expect: {value: 3000}'))).toContain(
+      'claims[0] (a): overrides.agentic.baseline: this claim has no baseline to replace',
+    )
+    expect(error(claim(', overrides: {agentic: {subject: cs3}}', 'baselineWorkload: chat, metric: {kind: tokens-per-query}, expect: {ratio: 2}'))).toContain(
+      'claims[0] (a): overrides: tokens-per-query compares workloads, not backends: remove overrides',
+    )
+  })
+
+  test('maxFailedRatio: claim, then defaults, then 1%; a fraction in [0, 1)', () => {
+    expect(file(claim(', maxFailedRatio: 0.05'), 'defaults: {maxFailedRatio: 0}\n').claims[0]!.maxFailedRatio).toBe(0.05)
+    expect(file(claim(''), 'defaults: {maxFailedRatio: 0}\n').claims[0]!.maxFailedRatio).toBe(0)
+    expect(() => file(claim(', maxFailedRatio: 1'))).toThrow('claims[0] (a): maxFailedRatio: expected a fraction in [0, 1), got 1')
+  })
+})
+
 describe('claims/aws-cerebras.yaml', () => {
   const file = loadClaimsFile(join(root, 'claims', 'aws-cerebras.yaml'))
   const byId = new Map(file.claims.map((c) => [c.id, c]))
@@ -121,5 +172,40 @@ describe('claims/aws-cerebras.yaml', () => {
     }
     expect(byId.get('capacity-5x')?.claimedOn).toEqual(['agentic-fleet', 'coding'])
     expect(byId.get('capacity-5x')?.sensitivity).toMatchObject({workload: 'chat', vary: 'input'})
+  })
+
+  test('backend claims on agentic workloads run on backends sized for long contexts; chat and coding on the presets', () => {
+    const backends = join(root, 'claims', 'backends')
+    for (const claim of file.claims) {
+      if (claim.metric.kind === 'tokens-per-query' || claim.model === 'llama-3.1-405b') continue
+      const agentic = claim.workloads.find((w) => w.startsWith('agentic'))!
+      expect(Object.keys(claim.overrides), claim.id).toEqual([agentic])
+      expect(claim.overrides[agentic]!.subject!.startsWith(backends), claim.id).toBe(true)
+      expect(claim.overrides.chat).toBeUndefined()
+    }
+    expect(byId.get('capacity-5x')!.overrides['agentic-fleet']).toEqual({
+      subject: join(backends, 'trn3-cs3-long-context.yaml'),
+      baseline: join(backends, 'cs3-long-context.yaml'),
+    })
+    expect(file.claims.every((c) => c.maxFailedRatio === 0.01)).toBe(true)
+  })
+
+  test('the long-context backends are sized as their comments say: KV per replica and equal footprints', () => {
+    const catalog = loadCatalog()
+    const resolve = (name: string) => resolveBackend(loadBackendConfig(join(root, 'claims', 'backends', `${name}.yaml`)), catalog, {})
+    const cs3 = resolve('cs3-long-context')
+    const trn3 = resolve('trn3-cs3-long-context')
+    expect(cs3.pools[0]!.cost.kvCapacityTokens).toBe(1_034_079)
+    expect(trn3.pools.find((p) => p.name === 'decode')!.cost.kvCapacityTokens).toBe(545_847)
+    // Same racks (6) and power within 1% for the capacity comparison.
+    expect(cs3.footprint.racks).toBe(6)
+    expect(trn3.footprint.racks).toBe(6)
+    expect(Math.abs(cs3.footprint.kW - trn3.footprint.kW) / cs3.footprint.kW).toBeLessThan(0.01)
+    // The largest agentic turn (input + output, ~212k tokens) fits every decode replica the agentic claims use.
+    for (const pool of [cs3.pools[0]!, trn3.pools.find((p) => p.name === 'decode')!, resolve('gpu-h100-long-context').pools[0]!]) {
+      expect(pool.cost.kvCapacityTokens).toBeGreaterThan(212_361)
+    }
+    expect(resolve('cs3-qwen3-235b-long-context').pools[0]!.cost.kvCapacityTokens).toBe(258_489)
+    expect(resolve('cs3-gpt-oss-120b-long-context').pools[0]!.cost.kvCapacityTokens).toBe(762_840)
   })
 })
