@@ -51,7 +51,10 @@ export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides:
         throw new TracebenchError(`backend ${config.name}, ${name} pool: ${error.message}`, {
           code: error.code,
           exitCode: error.exitCode,
-          suggestions: error.suggestions,
+          // The cost model phrases its hints as `predict` flags; here they are pool fields.
+          suggestions: error.suggestions.map((hint) =>
+            /--(tp|pp|precision|systems) /.test(hint) ? `${hint.replace(/--(tp|pp|precision|systems) (\S+)/g, '$1: $2')} (under "${name}:" in a backend file)` : hint,
+          ),
         })
       }
       throw error

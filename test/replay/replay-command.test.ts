@@ -69,6 +69,9 @@ describe.skipIf(!built)('tracebench replay', () => {
     expect(status).not.toBe(0)
     expect(stderr).toMatch(/llama-3\.1-405b .*does not fit/)
     expect(stderr).toMatch(/missing/)
+    // The hint names the backend-file field to change, not a flag replay does not have.
+    expect(stderr).toContain('tp: 8 (under "pool:" in a backend file)')
+    expect(stderr).not.toContain('--tp')
   })
 
   it('lists the presets when the backend name is unknown', () => {
