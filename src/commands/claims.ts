@@ -9,6 +9,7 @@ import {writeClaimsReport, type ClaimsReport} from '../claims/claims-report.js'
 import {createDefaultEngine} from '../claims/default-engine.js'
 import {evaluateClaims} from '../claims/evaluate-claims.js'
 import {formatClaimsTable} from '../claims/format-claims-table.js'
+import {readLatencyClaimRuns} from '../claims/latency-runs.js'
 import {loadClaimsFile} from '../claims/load-claims.js'
 import {writeReport} from '../report/build-report.js'
 
@@ -73,7 +74,8 @@ Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate:
     }
     const htmlPath = flags.report ?? (outDir === null ? null : join(outDir, 'index.html'))
     if (htmlPath !== null) {
-      await writeReport(htmlPath, {title: report.title, claims: {report, path: outDir === null ? null : join(outDir, 'claims.json')}, command: ['claims', ...this.argv]})
+      const runs = outDir === null ? [] : await readLatencyClaimRuns(report, outDir)
+      await writeReport(htmlPath, {title: report.title, claims: {report, path: outDir === null ? null : join(outDir, 'claims.json')}, runs, command: ['claims', ...this.argv]})
       outputs.push(htmlPath)
     }
     this.log(formatClaimsTable(report))

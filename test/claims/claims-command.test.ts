@@ -34,6 +34,10 @@ describe.skipIf(!built)('tracebench claims (CLI)', () => {
     expect(existsSync(join(dir, e2e.subject!.resultsFile!))).toBe(true)
     expect(existsSync(join(dir, e2e.baseline!.resultsFile!))).toBe(true)
     expect(existsSync(join(dir, 'index.html'))).toBe(true)
+    // The e2e claim's replays are in the report as runs: latency curves, labelled workload: backend.
+    const html = readFileSync(join(dir, 'index.html'), 'utf8')
+    expect(html).toContain('<h2>Latency percentile curves')
+    expect(html).toContain(`${e2e.workload}: ${e2e.subject!.label}`)
   })
 
   test('--json prints the same report (plus outputs) and nothing else', () => {
