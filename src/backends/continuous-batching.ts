@@ -316,14 +316,7 @@ export class BatchingReplica implements EventHandler {
       own = seq.promptTokens
       need = pool.blocksFor(own)
     }
-    if (this.cache !== null) {
-      seq.pinned = this.cache.pin(seq, found.entries)
-      this.cache.ensureFree(need)
-    }
-    pool.seqBlocks += need
-    seq.prefixTokens = matched
-    seq.ownTokens = own
-    seq.ownBlocks = need
+    this.takeBlocks(seq, matched, own, need)
     seq.prefilledTokens = matched
     this.queuedTokens -= matched
     if (seq.startUs < 0) {
@@ -335,6 +328,18 @@ export class BatchingReplica implements EventHandler {
     this.prefilling.push(seq)
     this.runAppend(seq)
     return true
+  }
+
+  /** Pins the matched prefix-cache entries, evicts to make room and charges the sequence's own blocks. */
+  private takeBlocks(seq: Sequence, matched: number, own: number, need: number): void {
+    if (this.cache !== null) {
+      seq.pinned = this.cache.pin(seq, this.found.entries)
+      this.cache.ensureFree(need)
+    }
+    this.pool.seqBlocks += need
+    seq.prefixTokens = matched
+    seq.ownTokens = own
+    seq.ownBlocks = need
   }
 
   /** Mode `decode`: reserve blocks for the KV about to arrive (less what the decode side has cached). */
@@ -356,14 +361,7 @@ export class BatchingReplica implements EventHandler {
     const growth = this.decode.count > 0 ? this.decode.blocksNeeded(Math.max(1, growthSteps)) : 0
     const watermark = this.runCount === 0 ? 0 : pool.watermarkBlocks
     if (need > pool.reclaimableBlocks - found.unpinnedBlocks - growth - watermark) return false
-    if (this.cache !== null) {
-      seq.pinned = this.cache.pin(seq, found.entries)
-      this.cache.ensureFree(need)
-    }
-    pool.seqBlocks += need
-    seq.prefixTokens = matched
-    seq.ownTokens = own
-    seq.ownBlocks = need
+    this.takeBlocks(seq, matched, own, need)
     seq.decodeCachedTokens = matched
     seq.phase = 5
     this.listener.onKvReserved(seq, this, this.sim.nowUs)
