@@ -1,9 +1,7 @@
 import {parseAzureTimestampUs} from './azure-timestamp.js'
 import {parseCsvRows} from './csv-rows.js'
-import {describeValue, formatRowError, parseNonNegativeInteger} from './field-parsers.js'
-import {findColumns, rejectColumnCount} from './csv-columns.js'
+import {findColumns, parseCoreCsvFields, type CoreCsvColumns} from './csv-columns.js'
 import type {RowSink} from './row-sink.js'
-import type {TraceRecord} from './trace-record.js'
 
 const expectedTimestamp = 'a timestamp like "2023-11-16 18:17:03.9799600" or "2024-05-10 00:00:00.009930+00:00"'
 
@@ -17,39 +15,18 @@ export function readAzureCsv(chunks: AsyncIterable<Buffer>, sink: RowSink): Asyn
   sink.timeField = 'TIMESTAMP'
   const source = sink.defaultSource
   let header: string[] | undefined
-  let timeIndex = 0
-  let inputIndex = 0
-  let outputIndex = 0
+  let columns: CoreCsvColumns | undefined
   return parseCsvRows(chunks, sink, (fields, line) => {
     if (header === undefined) {
       header = fields
-      ;[timeIndex, inputIndex, outputIndex] = findColumns(sink.file, line, fields, ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'])
+      const [timeIndex, inputIndex, outputIndex] = findColumns(sink.file, line, fields, ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'])
+      columns = {timeIndex, timeName: 'TIMESTAMP', parseTimeUs: parseAzureTimestampUs, expectedTime: expectedTimestamp, inputIndex, inputName: 'ContextTokens', outputIndex, outputName: 'GeneratedTokens'}
       return
     }
     sink.stats.rowsRead++
-    if (fields.length !== header.length) {
-      rejectColumnCount(sink, line, header, fields)
-      return
-    }
-    const timeText = fields[timeIndex] as string
-    const arrivalUs = parseAzureTimestampUs(timeText)
-    if (Number.isNaN(arrivalUs)) {
-      sink.reject(formatRowError(sink.file, line, 'TIMESTAMP', expectedTimestamp, describeValue(timeText)))
-      return
-    }
-    const inputText = fields[inputIndex] as string
-    const inputTokens = parseNonNegativeInteger(inputText)
-    if (Number.isNaN(inputTokens)) {
-      sink.reject(formatRowError(sink.file, line, 'ContextTokens', 'a non-negative integer', describeValue(inputText)))
-      return
-    }
-    const outputText = fields[outputIndex] as string
-    const outputTokens = parseNonNegativeInteger(outputText)
-    if (Number.isNaN(outputTokens)) {
-      sink.reject(formatRowError(sink.file, line, 'GeneratedTokens', 'a non-negative integer', describeValue(outputText)))
-      return
-    }
-    const record: TraceRecord = source === undefined ? {arrivalUs, inputTokens, outputTokens} : {arrivalUs, inputTokens, outputTokens, source}
-    sink.accept(record, line, timeText)
+    const record = parseCoreCsvFields(sink, line, header, fields, columns!)
+    if (record === null) return
+    if (source !== undefined) record.source = source
+    sink.accept(record, line, fields[columns!.timeIndex] as string)
   })
 }

@@ -1,9 +1,8 @@
 import {parseCsvRows} from './csv-rows.js'
-import {findColumns, findOptionalColumn, rejectColumnCount} from './csv-columns.js'
-import {describeValue, formatRowError, parseDecimalSecondsToUs, parseNonNegativeInteger} from './field-parsers.js'
+import {findColumns, findOptionalColumn, parseCoreCsvFields, type CoreCsvColumns} from './csv-columns.js'
+import {parseDecimalSecondsToUs} from './field-parsers.js'
 import type {RowSink} from './row-sink.js'
 import {SessionTurns} from './session-turns.js'
-import type {TraceRecord} from './trace-record.js'
 
 /**
  * BurstGPT CSV, columns read by name because the 8-column release files insert
@@ -20,50 +19,29 @@ export function readBurstGptCsv(chunks: AsyncIterable<Buffer>, sink: RowSink): A
   sink.timeField = 'Timestamp'
   const sessions = new SessionTurns()
   let header: string[] | undefined
-  let timeIndex = 0
-  let inputIndex = 0
-  let outputIndex = 0
+  let columns: CoreCsvColumns | undefined
   let modelIndex = -1
   let logTypeIndex = -1
   let sessionIndex = -1
   return parseCsvRows(chunks, sink, (fields, line) => {
     if (header === undefined) {
       header = fields
-      ;[timeIndex, inputIndex, outputIndex] = findColumns(sink.file, line, fields, ['Timestamp', 'Request tokens', 'Response tokens'])
+      const [timeIndex, inputIndex, outputIndex] = findColumns(sink.file, line, fields, ['Timestamp', 'Request tokens', 'Response tokens'])
+      columns = {timeIndex, timeName: 'Timestamp', parseTimeUs: parseDecimalSecondsToUs, expectedTime: 'non-negative seconds (like 5 or 19440110.0)', inputIndex, inputName: 'Request tokens', outputIndex, outputName: 'Response tokens'}
       modelIndex = findOptionalColumn(fields, 'Model')
       logTypeIndex = findOptionalColumn(fields, 'Log Type')
       sessionIndex = findOptionalColumn(fields, 'Session ID')
       return
     }
     sink.stats.rowsRead++
-    if (fields.length !== header.length) {
-      rejectColumnCount(sink, line, header, fields)
-      return
-    }
-    const timeText = fields[timeIndex] as string
-    const arrivalUs = parseDecimalSecondsToUs(timeText)
-    if (Number.isNaN(arrivalUs)) {
-      sink.reject(formatRowError(sink.file, line, 'Timestamp', 'non-negative seconds (like 5 or 19440110.0)', describeValue(timeText)))
-      return
-    }
-    const inputText = fields[inputIndex] as string
-    const inputTokens = parseNonNegativeInteger(inputText)
-    if (Number.isNaN(inputTokens)) {
-      sink.reject(formatRowError(sink.file, line, 'Request tokens', 'a non-negative integer', describeValue(inputText)))
-      return
-    }
-    const outputText = fields[outputIndex] as string
-    const outputTokens = parseNonNegativeInteger(outputText)
-    if (Number.isNaN(outputTokens)) {
-      sink.reject(formatRowError(sink.file, line, 'Response tokens', 'a non-negative integer', describeValue(outputText)))
-      return
-    }
-    const record: TraceRecord = {arrivalUs, inputTokens, outputTokens}
-    const failed = outputTokens === 0
+    const record = parseCoreCsvFields(sink, line, header, fields, columns!)
+    if (record === null) return
+    const timeText = fields[columns!.timeIndex] as string
+    const failed = record.outputTokens === 0
     const sessionId = sessionIndex === -1 ? '' : (fields[sessionIndex] as string)
     if (sessionId !== '' && (!failed || sink.includeFailed)) {
       record.sessionId = sessionId
-      record.turn = sessions.nextTurn(sessionId, arrivalUs)
+      record.turn = sessions.nextTurn(sessionId, record.arrivalUs)
     }
     const model = modelIndex === -1 ? '' : (fields[modelIndex] as string)
     if (model !== '') record.model = model
