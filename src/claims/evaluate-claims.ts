@@ -43,6 +43,8 @@ export interface EvaluateClaimsOptions {
   strict?: boolean
   /** Progress lines (for stderr). */
   onProgress?: (line: string) => void
+  /** Called as each result row (claim x workload) and sensitivity sweep finishes. */
+  onRowDone?: (done: number, total: number, label: string) => void
 }
 
 /**
@@ -64,7 +66,10 @@ export async function evaluateClaims(file: ClaimsFile, options: EvaluateClaimsOp
   options.onProgress?.(`evaluating ${file.claims.length} claims on ${names.size} workloads`)
 
   const written = new Map<string, ResultsFile>()
-  const context: ClaimContext = {engine, workloads, strict, outDir, workDir: options.workDir, written}
+  const total = file.claims.reduce((sum, claim) => sum + claim.workloads.length + (claim.sensitivity === null ? 0 : 1), 0)
+  let done = 0
+  const rowDone = (label: string) => options.onRowDone?.(++done, total, label)
+  const context: ClaimContext = {engine, workloads, strict, outDir, workDir: options.workDir, written, rowDone}
   const claims = await Promise.all(file.claims.map((claim) => evaluateClaim(claim, context)))
   for (const [path, results] of [...written.entries()].sort(([a], [b]) => a.localeCompare(b))) await writeResultsFile(path, results)
 
@@ -87,6 +92,14 @@ export async function evaluateClaims(file: ClaimsFile, options: EvaluateClaimsOp
   }
 }
 
+/** Runs a side effect on a promise's value and passes the value on. */
+function tap<T>(effect: () => void): (value: T) => T {
+  return (value) => {
+    effect()
+    return value
+  }
+}
+
 interface ClaimContext {
   engine: ClaimsEngine
   workloads: Map<string, PreparedWorkload>
@@ -95,12 +108,14 @@ interface ClaimContext {
   workDir: string
   /** Results files to write: absolute path -> results. */
   written: Map<string, ResultsFile>
+  /** Progress: one result row or sensitivity sweep finished. */
+  rowDone: (label: string) => void
 }
 
 async function evaluateClaim(claim: ResolvedClaim, context: ClaimContext): Promise<ClaimReport> {
   const [rows, sensitivity] = await Promise.all([
-    Promise.all(claim.workloads.map((w) => evaluateRow(claim, w, context))),
-    claim.sensitivity === null ? Promise.resolve(null) : evaluateSensitivity(claim, context),
+    Promise.all(claim.workloads.map((w) => evaluateRow(claim, w, context).then(tap(() => context.rowDone(`${claim.id} on ${w}`))))),
+    claim.sensitivity === null ? Promise.resolve(null) : evaluateSensitivity(claim, context).then(tap(() => context.rowDone(`${claim.id} sensitivity`))),
   ])
   const isRatio = claim.expect.ratio !== undefined
   return {

@@ -11,6 +11,7 @@ import {evaluateClaims} from '../claims/evaluate-claims.js'
 import {formatClaimsTable} from '../claims/format-claims-table.js'
 import {readLatencyClaimRuns} from '../claims/latency-runs.js'
 import {loadClaimsFile} from '../claims/load-claims.js'
+import {chooseProgressMode, createProgressReporter} from '../parallel/progress-reporter.js'
 import {writeReport} from '../report/build-report.js'
 
 export interface ClaimsResult extends ClaimsReport {
@@ -55,13 +56,20 @@ Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate:
     const workDir = outDir ?? (await mkdtemp(join(tmpdir(), 'tracebench-claims-')))
     const engine = createDefaultEngine({workers: flags.workers})
     const started = performance.now()
-    const progress = (line: string) => {
-      if (!this.jsonEnabled()) this.logToStderr(line)
-    }
+    const progressBar = createProgressReporter(chooseProgressMode({json: this.jsonEnabled()}), 'claims')
+    const progress = (line: string) => progressBar.note(line)
     let report: ClaimsReport
     try {
-      report = await evaluateClaims(file, {engine, workDir, outDir, strict: flags.strict, onProgress: progress})
+      report = await evaluateClaims(file, {
+        engine,
+        workDir,
+        outDir,
+        strict: flags.strict,
+        onProgress: progress,
+        onRowDone: (done, total, label) => progressBar.update(done, total, label),
+      })
     } finally {
+      progressBar.stop()
       await engine.close()
       if (outDir === null) await rm(workDir, {recursive: true, force: true})
     }

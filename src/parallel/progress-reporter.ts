@@ -71,6 +71,9 @@ function createBarReporter(title: string, stream: NodeJS.WritableStream): Progre
     },
     stop() {
       bar?.stop()
+      // A note after stop must not render the stopped bar: rendering restarts its redraw
+      // timer, which kept the process alive after the work was done.
+      bar = null
     },
   }
 }
