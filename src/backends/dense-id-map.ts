@@ -2,11 +2,13 @@
 const denseIdLimit = 1 << 22
 
 /**
- * A map keyed by prefix hash ids. Routing and the prefix cache look up every block of
- * every request, so on hash-id traces these maps are the hottest structures of a replay.
- * Small non-negative integer ids index a flat array; a Map of hundreds of thousands of
- * entries was dominated by hashing and cache misses (and two worker threads sharing a
- * core's caches slowed each other down). Other ids fall back to a Map, in insertion order.
+ * A map keyed by prefix hash ids, for prefix-aware routing: one per pool, looked up and
+ * updated for every block of every request and holding every block id ever routed, so a
+ * Map of hundreds of thousands of entries was dominated by hashing and cache misses.
+ * Small non-negative integer ids index a flat array; other ids fall back to a Map, in
+ * insertion order. (The per-replica prefix caches keep a Map: they hold only what fits in
+ * a replica's KV memory, and a flat array sized by the whole id space per replica cost
+ * more memory and time than it saved.)
  */
 export class DenseIdMap<V> {
   private readonly dense: (V | undefined)[] = []

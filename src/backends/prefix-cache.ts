@@ -1,4 +1,3 @@
-import {DenseIdMap} from './dense-id-map.js'
 import type {KvBlockPool} from './kv-cache.js'
 import type {Sequence} from './sequence.js'
 
@@ -29,7 +28,8 @@ export class CacheEntry {
  * turn's prompt and answer), for traces with sessions but no hash ids.
  */
 export class PrefixCache {
-  private readonly hashEntries = new DenseIdMap<CacheEntry>()
+  /** Bounded by the replica's KV memory (entries live in its blocks), so a Map stays small. */
+  private readonly hashEntries = new Map<number, CacheEntry>()
   private readonly sessionEntries = new Map<string, CacheEntry>()
   /** Unpinned entries, least recently used at the head. */
   private lruHead: CacheEntry | null = null
