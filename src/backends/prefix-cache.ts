@@ -10,10 +10,92 @@ export class CacheEntry {
   prev: CacheEntry | null = null
   next: CacheEntry | null = null
   constructor(
-    readonly key: number | string,
+    /** Mutable only so that an evicted entry can be recycled for another key. */
+    public key: number | string,
     public tokens: number,
     public blocks: number,
   ) {}
+}
+
+/**
+ * Hash-block id -> entry, open addressing with linear probing and backward-shift
+ * deletion. A replica's cache inserts and evicts a block entry for nearly every block
+ * of every prompt it computes; a Map under that churn keeps rebuilding its backing
+ * store (tombstones fill it, then it rehashes into a fresh one), which was the largest
+ * source of garbage in a replay. This table never allocates once it has grown to the
+ * cache's high-water mark (bounded by the replica's KV blocks). Only get/set/delete are
+ * needed: nothing iterates the entries, so no order is lost against the Map.
+ * Exported for its tests.
+ */
+export class HashBlockTable {
+  private keys = new Float64Array(64)
+  private slots: (CacheEntry | null)[] = new Array<CacheEntry | null>(64).fill(null)
+  private mask = 63
+  size = 0
+
+  get(id: number): CacheEntry | undefined {
+    const keys = this.keys
+    const slots = this.slots
+    const mask = this.mask
+    for (let i = slotOf(id) & mask; ; i = (i + 1) & mask) {
+      const entry = slots[i] as CacheEntry | null
+      if (entry === null) return undefined
+      if (keys[i] === id) return entry
+    }
+  }
+
+  /** Adds an entry whose (numeric) key is not in the table. */
+  add(entry: CacheEntry): void {
+    if ((this.size + 1) * 2 > this.slots.length) this.grow()
+    this.place(entry)
+    this.size++
+  }
+
+  delete(entry: CacheEntry): void {
+    const keys = this.keys
+    const slots = this.slots
+    const mask = this.mask
+    let i = slotOf(entry.key as number) & mask
+    while (slots[i] !== entry) i = (i + 1) & mask
+    // Backward-shift: pull later members of the probe run into the hole, so lookups
+    // never need tombstones.
+    for (let j = (i + 1) & mask; slots[j] !== null; j = (j + 1) & mask) {
+      const home = slotOf(keys[j]!) & mask
+      // Move j into the hole i unless its home lies cyclically in (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        slots[i] = slots[j]!
+        keys[i] = keys[j]!
+        i = j
+      }
+    }
+    slots[i] = null
+    this.size--
+  }
+
+  private place(entry: CacheEntry): void {
+    const mask = this.mask
+    const slots = this.slots
+    const key = entry.key as number
+    let i = slotOf(key) & mask
+    while (slots[i] !== null) i = (i + 1) & mask
+    slots[i] = entry
+    this.keys[i] = key
+  }
+
+  private grow(): void {
+    const old = this.slots
+    const capacity = old.length * 2
+    this.keys = new Float64Array(capacity)
+    this.slots = new Array<CacheEntry | null>(capacity).fill(null)
+    this.mask = capacity - 1
+    for (const entry of old) if (entry !== null) this.place(entry)
+  }
+}
+
+/** Mixes both 32-bit halves of a non-negative integer id (ids can exceed 2^32). */
+function slotOf(id: number): number {
+  const h = Math.imul((id | 0) ^ Math.imul((id / 4294967296) | 0, 0x85ebca6b), 0x9e3779b1)
+  return h ^ (h >>> 15)
 }
 
 /**
@@ -28,9 +110,15 @@ export class CacheEntry {
  * turn's prompt and answer), for traces with sessions but no hash ids.
  */
 export class PrefixCache {
-  /** Bounded by the replica's KV memory (entries live in its blocks), so a Map stays small. */
-  private readonly hashEntries = new Map<number, CacheEntry>()
+  /** Bounded by the replica's KV memory (entries live in its blocks). */
+  private readonly hashEntries = new HashBlockTable()
   private readonly sessionEntries = new Map<string, CacheEntry>()
+  /**
+   * Evicted entries, reused: a replay donates and evicts an entry for most blocks of
+   * most prompts, and recycling them instead of leaving them to the garbage collector
+   * keeps allocation (the collector's work) low.
+   */
+  private readonly spareEntries: CacheEntry[] = []
   /** Unpinned entries, least recently used at the head. */
   private lruHead: CacheEntry | null = null
   private lruTail: CacheEntry | null = null
@@ -108,8 +196,8 @@ export class PrefixCache {
       const id = ids[i]!
       let entry = this.hashEntries.get(id)
       if (entry === undefined) {
-        entry = new CacheEntry(id, bs, blocks)
-        this.hashEntries.set(id, entry)
+        entry = this.newEntry(id, bs, blocks)
+        this.hashEntries.add(entry)
         this.pool.cacheBlocks += blocks
         entry.refs = 1
         this.pool.pinnedCacheBlocks += blocks
@@ -148,7 +236,7 @@ export class PrefixCache {
       if (seq.pinned !== null) seq.pinned = seq.pinned.filter((e) => e !== existing)
       return
     }
-    const entry = new CacheEntry(sessionId, contextTokens, blocks)
+    const entry = this.newEntry(sessionId, contextTokens, blocks)
     this.sessionEntries.set(sessionId, entry)
     this.pool.cacheBlocks += blocks
     this.lruAppend(entry)
@@ -162,8 +250,19 @@ export class PrefixCache {
   private evict(entry: CacheEntry): void {
     this.lruRemove(entry)
     this.pool.cacheBlocks -= entry.blocks
-    if (typeof entry.key === 'number') this.hashEntries.delete(entry.key)
+    if (typeof entry.key === 'number') this.hashEntries.delete(entry)
     else this.sessionEntries.delete(entry.key)
+    this.spareEntries.push(entry)
+  }
+
+  private newEntry(key: number | string, tokens: number, blocks: number): CacheEntry {
+    const entry = this.spareEntries.pop()
+    if (entry === undefined) return new CacheEntry(key, tokens, blocks)
+    // Evicted entries are unpinned and unlinked (refs 0, prev and next null).
+    entry.key = key
+    entry.tokens = tokens
+    entry.blocks = blocks
+    return entry
   }
 
   private pinEntry(entry: CacheEntry): CacheEntry {

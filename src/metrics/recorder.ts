@@ -47,6 +47,9 @@ export class MetricsRecorder {
   private goodRequests = 0
   private goodOutputTokens = 0
   private finished = false
+  /** A run of identical inter-token gaps not yet recorded (see recordItlGaps). */
+  private pendingItlUs = -1
+  private pendingItlCount = 0
 
   constructor(options: RecorderOptions = {}) {
     const slos = options.slos ?? []
@@ -89,7 +92,23 @@ export class MetricsRecorder {
    * exact distribution over all gaps at O(1) per decode step. Allocates nothing.
    */
   recordItlGaps(gapUs: number, count: number): void {
-    if (count > 0) this.clamped.itl += recordValueUs(this.itl, gapUs, count)
+    if (count <= 0) return
+    // Consecutive reports often repeat the same gap (a replica's batch decoding at a
+    // steady step time): add them up and record once. The histogram is the same, with
+    // fewer calls into it; the pending run is flushed when the gap changes and in finish().
+    const us = Math.round(gapUs)
+    if (us === this.pendingItlUs) {
+      this.pendingItlCount += count
+      return
+    }
+    this.flushItl()
+    this.pendingItlUs = us
+    this.pendingItlCount = count
+  }
+
+  private flushItl(): void {
+    if (this.pendingItlCount > 0) this.clamped.itl += recordValueUs(this.itl, this.pendingItlUs, this.pendingItlCount)
+    this.pendingItlCount = 0
   }
 
   recordFailure(f: RequestFailure): void {
@@ -118,6 +137,7 @@ export class MetricsRecorder {
   finish(window: MeasuredWindow): MetricsSnapshot {
     if (this.finished) throw new Error('internal: MetricsRecorder.finish called twice')
     this.finished = true
+    this.flushItl()
     const startUs = Math.round(window.startUs)
     const endUs = Math.max(startUs, Math.round(window.endUs))
     const durationUs = endUs - startUs

@@ -11,6 +11,7 @@ import {readTrace} from '../traces/read-trace.js'
 import {synthesizeTrace} from '../traces/synthesize-trace.js'
 import type {TraceFormat} from '../traces/trace-record.js'
 import {batchesFromAsync, batchesFromIterable, type RecordBatches} from './arrivals.js'
+import {cacheWhileReading, openCachedTrace, traceCacheKey} from './parsed-trace-cache.js'
 import {ReplayRun, type ReplayRunResult} from './replay-run.js'
 import {RequestsLogWriter} from './requests-log.js'
 import {defaultSynthRequests, describeTraceSpec, parseTraceSpec, type TraceSpec} from './trace-spec.js'
@@ -137,8 +138,15 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
 
 function openRecords(spec: TraceSpec, seed: number, options: ReplayOptions): {records: {batches: RecordBatches}; format: () => string} {
   if ('path' in spec) {
-    const reader = readTrace(spec.path, {format: spec.format ?? options.traceFormat, skipInvalid: options.skipInvalid})
-    return {records: {batches: batchesFromAsync(reader.batches())}, format: () => reader.stats.format ?? 'unknown'}
+    const traceFormat = spec.format ?? options.traceFormat
+    // Sweeps and capacity searches replay one file many times per thread: parse it once.
+    const key = traceCacheKey(spec.path, traceFormat, options.skipInvalid)
+    const cached = key === undefined ? undefined : openCachedTrace(key)
+    if (cached !== undefined) return {records: {batches: cached.batches}, format: () => cached.format}
+    const reader = readTrace(spec.path, {format: traceFormat, skipInvalid: options.skipInvalid})
+    const format = (): string => reader.stats.format ?? 'unknown'
+    const batches = batchesFromAsync(reader.batches())
+    return {records: {batches: key === undefined ? batches : cacheWhileReading(key, batches, format)}, format}
   }
   const synth = spec.synth
   const iterable = synthesizeTrace({

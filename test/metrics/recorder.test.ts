@@ -88,6 +88,25 @@ describe('MetricsRecorder', () => {
     expect(s.metrics.ttft.count).toBe(1) // the other metrics are untouched
   })
 
+  test('runs of equal ITL gaps are added up before recording: the histogram is the same as recording each', () => {
+    const gaps: Array<[number, number]> = []
+    let seed = 7
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    for (let i = 0; i < 2_000; i++) {
+      const gapUs = next() < 0.6 && gaps.length > 0 ? gaps[gaps.length - 1]![0] : 100 + Math.floor(next() * 50_000) + next()
+      gaps.push([gapUs, 1 + Math.floor(next() * 40)])
+    }
+    const coalesced = new MetricsRecorder()
+    for (const [gapUs, count] of gaps) coalesced.recordItlGaps(gapUs, count)
+    const direct = new MetricsRecorder()
+    // One pair per outcome goes straight into the histogram, one value at a time.
+    for (const [gapUs, count] of gaps) direct.recordOutcome(outcome({itlGapsUs: [[Math.round(gapUs), count]]}))
+    const a = coalesced.finish({startUs: 0, endUs: 1_000_000})
+    const b = direct.finish({startUs: 0, endUs: 1_000_000})
+    expect(a.metrics.itl.histogram).toBe(b.metrics.itl.histogram)
+    expect(a.metrics.itl.count).toBe(gaps.reduce((n, [, c]) => n + c, 0))
+  })
+
   test('failures are counted with their reasons, sorted; requests = completed + failed', () => {
     const recorder = new MetricsRecorder()
     recorder.recordOutcome(outcome())
