@@ -4,7 +4,7 @@ import type {AggregatedBackendConfig} from './backend-config.js'
 import {BatchingReplica, type ReplicaListener} from './continuous-batching.js'
 import {ReplicaRouter} from './router.js'
 import type {Sequence} from './sequence.js'
-import {sumReplicaCounters} from './replica-counters.js'
+import {readReplicaState, sumReplicaCounters} from './pool-totals.js'
 
 /**
  * Aggregated serving: every replica does prefill and decode under continuous batching
@@ -32,17 +32,7 @@ export class AggregatedBackend implements SimBackend, ReplicaListener {
   }
 
   readState(): BackendState {
-    let queueDepth = 0
-    let batchSize = 0
-    let used = 0
-    let total = 0
-    for (const r of this.replicas) {
-      queueDepth += r.queueDepth
-      batchSize += r.batchSize
-      used += r.pool.usage * r.pool.totalBlocks
-      total += r.pool.totalBlocks
-    }
-    return {queueDepth, batchSize, kvUsage: total === 0 ? 0 : used / total}
+    return readReplicaState(this.replicas)
   }
 
   readCounters(): Record<string, number> {

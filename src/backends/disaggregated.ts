@@ -3,7 +3,7 @@ import type {BackendHost, BackendState, SimBackend} from './backend.js'
 import type {DisaggregatedBackendConfig} from './backend-config.js'
 import {BatchingReplica, type ReplicaListener} from './continuous-batching.js'
 import {KvLinkNetwork, SharedLink, type TransferListener} from './kv-link-network.js'
-import {sumReplicaCounters} from './replica-counters.js'
+import {readReplicaState, sumReplicaCounters} from './pool-totals.js'
 import {ReplicaRouter} from './router.js'
 import type {Sequence} from './sequence.js'
 
@@ -72,18 +72,7 @@ export class DisaggregatedBackend implements SimBackend, ReplicaListener, Transf
   }
 
   readState(): BackendState {
-    let queueDepth = 0
-    let batchSize = 0
-    let used = 0
-    let total = 0
-    for (const r of this.prefill) queueDepth += r.queueDepth
-    for (const r of this.decode) {
-      queueDepth += r.queueDepth
-      batchSize += r.batchSize
-      used += r.pool.usage * r.pool.totalBlocks
-      total += r.pool.totalBlocks
-    }
-    return {queueDepth, batchSize, kvUsage: total === 0 ? 0 : used / total}
+    return readReplicaState(this.decode, this.prefill)
   }
 
   readCounters(): Record<string, number> {

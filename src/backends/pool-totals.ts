@@ -1,0 +1,40 @@
+import type {BackendState} from './backend.js'
+import type {BatchingReplica} from './continuous-batching.js'
+
+/** Engine counters summed over a pool, keys prefixed with the pool name (`prefill.iterations`); prefix-cache hits are in the results' cachedTokens counter. */
+export function sumReplicaCounters(replicas: readonly BatchingReplica[], prefix: string): Record<string, number> {
+  let iterations = 0
+  let stretches = 0
+  let preemptions = 0
+  for (const r of replicas) {
+    iterations += r.iterations
+    stretches += r.stretches
+    preemptions += r.preemptionCount
+  }
+  const p = prefix === '' ? '' : `${prefix}.`
+  return {
+    [`${p}iterations`]: iterations,
+    [`${p}decodeStretches`]: stretches,
+    [`${p}preemptions`]: preemptions,
+  }
+}
+
+/**
+ * The state sample of a set of replicas: queue depth over `queuedOnly` and `replicas`,
+ * batch size and KV-cache use over `replicas` (the pool whose memory bounds concurrency:
+ * the only pool when aggregated, the decode pool when disaggregated).
+ */
+export function readReplicaState(replicas: readonly BatchingReplica[], queuedOnly: readonly BatchingReplica[] = []): BackendState {
+  let queueDepth = 0
+  let batchSize = 0
+  let used = 0
+  let total = 0
+  for (const r of queuedOnly) queueDepth += r.queueDepth
+  for (const r of replicas) {
+    queueDepth += r.queueDepth
+    batchSize += r.batchSize
+    used += r.pool.usage * r.pool.totalBlocks
+    total += r.pool.totalBlocks
+  }
+  return {queueDepth, batchSize, kvUsage: total === 0 ? 0 : used / total}
+}
