@@ -27,7 +27,6 @@ import {
   describeSideFailures,
   findExcessiveFailures,
   formatQuantity,
-  type Bound,
   type MeasuredRange,
   type SideFailures,
   type Verdict,
@@ -178,15 +177,7 @@ async function measureSides(claim: ResolvedClaim, workload: PreparedWorkload, co
   return {subject, baseline}
 }
 
-interface Decided {
-  verdict: Verdict
-  reason: string
-  measured: number | null
-  bound: Bound
-  target: number
-  threshold: number
-  unit: string
-}
+type Decided = Pick<ClaimRow, 'verdict' | 'reason' | 'measured' | 'bound' | 'target' | 'threshold' | 'unit'>
 
 /**
  * The verdict of one row: the comparison (verdict.ts), then the failure rule. A side

@@ -1,8 +1,8 @@
-import {readFile} from 'node:fs/promises'
 import {readFileSync} from 'node:fs'
 import {z} from 'zod'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchError} from '../common/errors.js'
+import {readTextFile} from '../common/read-text-file.js'
 import {metricDefinitions, type MetricDefinition, type MetricId} from './definitions.js'
 import {decodeHistogram} from './histograms.js'
 import {parseSlo, type Slo} from './slo.js'
@@ -271,16 +271,7 @@ export async function writeResultsFile(path: string, results: ResultsFile): Prom
 
 /** Reads and validates a results file; errors name the file and the field. */
 export async function readResultsFile(path: string): Promise<ResultsFile> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw resultsError(`${path}: results file not found`)
-    if (code === 'EISDIR') throw resultsError(`${path}: is a directory, expected a results JSON file`)
-    throw resultsError(`${path}: cannot read results file: ${(error as Error).message}`)
-  }
-  return parseResultsText(text, path)
+  return parseResultsText(await readTextFile(path, 'results file', 'INVALID_RESULTS'), path)
 }
 
 /** Validates results already in memory (a worker message, a JSON string); `label` names the source in errors. */

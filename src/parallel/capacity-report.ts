@@ -4,6 +4,7 @@ import {dirname, join, resolve} from 'node:path'
 import {z} from 'zod'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchError} from '../common/errors.js'
+import {readTextFile} from '../common/read-text-file.js'
 import {findDifference} from '../metrics/merge.js'
 import {canonicalSloList, formatIssues, readToolInfo} from '../metrics/results-file.js'
 import {defaultSearchSettings, validateSearchSettings, type SearchSettings} from './bracket-search.js'
@@ -125,14 +126,12 @@ export async function writeCapacityReport(path: string, report: CapacityReport):
 }
 
 export async function readCapacityReport(path: string): Promise<CapacityReport> {
+  const text = await readTextFile(path, 'capacity file', 'INVALID_CAPACITY')
   let data: unknown
   try {
-    data = JSON.parse(await readFile(path, 'utf8'))
+    data = JSON.parse(text)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new TracebenchError(code === 'ENOENT' ? `${path}: capacity file not found` : `${path}: cannot read capacity file: ${(error as Error).message}`, {
-      code: 'INVALID_CAPACITY',
-    })
+    throw new TracebenchError(`${path}: not valid JSON (${(error as Error).message})`, {code: 'INVALID_CAPACITY'})
   }
   if (typeof data !== 'object' || data === null || (data as {schema?: unknown}).schema !== capacitySchemaId) {
     throw new TracebenchError(`${path}: not a tracebench capacity file (expected "schema": "${capacitySchemaId}")`, {code: 'INVALID_CAPACITY'})

@@ -1,7 +1,7 @@
-import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchError} from '../common/errors.js'
+import {readTextFile} from '../common/read-text-file.js'
 import {footprintSchema, formatIssues, readToolInfo} from '../metrics/results-file.js'
 import {footprintUnits} from './footprint-target.js'
 import type {ShardSpec} from './shard.js'
@@ -107,13 +107,7 @@ export async function writeSweepIndex(path: string, index: SweepIndex): Promise<
 }
 
 export async function readSweepIndex(path: string): Promise<SweepIndex> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new TracebenchError(code === 'ENOENT' ? `${path}: sweep index not found` : `${path}: cannot read sweep index: ${(error as Error).message}`, {code: 'INVALID_SWEEP_INDEX'})
-  }
+  const text = await readTextFile(path, 'sweep index', 'INVALID_SWEEP_INDEX')
   let data: unknown
   try {
     data = JSON.parse(text)

@@ -2,7 +2,7 @@ import type {BackendHost, SimBackend} from '../backends/backend.js'
 import type {Sequence} from '../backends/sequence.js'
 import {createRng, type SeededRandom} from '../common/seeded-random.js'
 import type {RequestFailure, RequestOutcome, StateSample} from '../metrics/request-outcome.js'
-import {ArrivalSource, type ArrivalOptions, type RecordBatches, type RequestSink} from './arrivals.js'
+import {ArrivalSource, type ArrivalOptions, type ArrivalStats, type RecordBatches, type RequestSink} from './arrivals.js'
 import {buildFailure, buildOutcome} from './build-outcome.js'
 import {EventKind, type EventHandler} from './event-queue.js'
 import {Simulator, type SimFeeder} from './simulator.js'
@@ -41,19 +41,14 @@ export interface ReplayRunOptions {
   progressEvery?: number
 }
 
-export interface ReplayRunResult {
+/** The arrival statistics of the records read, plus what the run did with them. */
+export interface ReplayRunResult extends ArrivalStats {
   /** First scheduled arrival. */
   startUs: number
   /** Last completion or failure. */
   endUs: number
   completed: number
   failed: number
-  records: number
-  sessions: number
-  firstArrivalUs: number
-  lastArrivalUs: number
-  inputTokens: number
-  outputTokens: number
   eventsHandled: number
   counters: Record<string, number>
 }
