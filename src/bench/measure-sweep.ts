@@ -1,39 +1,56 @@
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {createReplayPool} from '../parallel/pool.js'
 import {runSweep} from '../parallel/sweep.js'
 
-/** What one cold sweep cost: wall time, and CPU time of the whole process (all threads). */
-export interface SweepMeasurement {
-  workers: number
-  points: number
+/** What one sweep cost: wall time, and CPU time of the whole process (all threads). */
+export interface SweepTiming {
   wallS: number
   cpuS: number
 }
 
-/**
- * Child-process half of the parallel benchmark: one sweep in a fresh process, so that
- * every run starts cold (module loading, JIT warm-up) as a `tracebench sweep` does.
- * Usage: node measure-sweep.js TRACE WORKERS BACKENDS RATE_SCALES (lists comma-separated).
- */
-async function measureSweep(trace: string, workers: number, backends: string[], rateScales: number[]): Promise<SweepMeasurement> {
-  const dir = await mkdtemp(join(tmpdir(), 'tracebench-bench-sweep-'))
-  const cpuStart = process.cpuUsage()
-  const startedMs = performance.now()
-  try {
-    await runSweep({trace, backends, rateScales, slos: ['ttft.p90<=2s'], workers, outDir: dir})
-  } finally {
-    await rm(dir, {recursive: true, force: true})
-  }
-  const wallS = (performance.now() - startedMs) / 1000
-  const cpu = process.cpuUsage(cpuStart)
-  return {workers, points: backends.length * rateScales.length, wallS, cpuS: (cpu.user + cpu.system) / 1e6}
+/** One child process: the same sweep run `passes` times on one pool, the first cold. */
+export interface SweepMeasurement {
+  workers: number
+  points: number
+  /** From process start-up to the end of the first sweep (as `tracebench sweep`), then each later pass alone. */
+  passes: SweepTiming[]
 }
 
-const [trace, workers, backends, rateScales] = process.argv.slice(2)
-if (trace === undefined || workers === undefined || backends === undefined || rateScales === undefined) {
-  console.error('usage: node measure-sweep.js TRACE WORKERS BACKENDS RATE_SCALES')
+/**
+ * Child-process half of the parallel benchmark: sweeps in a fresh process, so that the
+ * first starts cold (module loading, thread start-up, JIT warm-up) as a `tracebench
+ * sweep` does; later passes reuse the pool's threads, warm, as a `tracebench claims` run
+ * or a library caller sharing one pool does.
+ * Usage: node measure-sweep.js TRACE WORKERS BACKENDS RATE_SCALES PASSES (lists comma-separated).
+ */
+async function measureSweeps(trace: string, workers: number, backends: string[], rateScales: number[], passes: number): Promise<SweepMeasurement> {
+  const dir = await mkdtemp(join(tmpdir(), 'tracebench-bench-sweep-'))
+  const timings: SweepTiming[] = []
+  // The first pass counts from process start-up: a CLI run pays the module loading too.
+  let cpuStart = {user: 0, system: 0}
+  let startedMs = 0
+  const pool = createReplayPool({workers})
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      await runSweep({trace, backends, rateScales, slos: ['ttft.p90<=2s'], pool, outDir: join(dir, String(pass))})
+      const cpu = process.cpuUsage(cpuStart)
+      timings.push({wallS: (performance.now() - startedMs) / 1000, cpuS: (cpu.user + cpu.system) / 1e6})
+      cpuStart = process.cpuUsage()
+      startedMs = performance.now()
+    }
+  } finally {
+    await pool.close()
+    await rm(dir, {recursive: true, force: true})
+  }
+  return {workers, points: backends.length * rateScales.length, passes: timings}
+}
+
+const [trace, workers, backends, rateScales, passes] = process.argv.slice(2)
+if (trace === undefined || workers === undefined || backends === undefined || rateScales === undefined || passes === undefined) {
+  console.error('usage: node measure-sweep.js TRACE WORKERS BACKENDS RATE_SCALES PASSES')
   process.exitCode = 2
 } else {
-  console.log(JSON.stringify(await measureSweep(trace, Number(workers), backends.split(','), rateScales.split(',').map(Number))))
+  console.log(JSON.stringify(await measureSweeps(trace, Number(workers), backends.split(','), rateScales.split(',').map(Number), Number(passes))))
 }

@@ -5,6 +5,7 @@ import {Piscina} from 'piscina'
 import {TracebenchError} from '../common/errors.js'
 import type {ResultsFile} from '../metrics/results-file.js'
 import type {ReplayOptions} from '../replay/run-replay.js'
+import {AffinityQueue} from './affinity-queue.js'
 import {executeReplayJob, reviveError, type ReplayJobOutcome} from './replay-job.js'
 
 export interface ReplayPoolOptions {
@@ -104,28 +105,36 @@ function createThreadPool(workers: number, workerFile: string): ReplayPool {
       if (closed) throw new Error('internal: the replay pool is closed')
       const results: Array<ResultsFile | undefined> = new Array(jobs.length)
       const failures: Array<{index: number; error: Error}> = []
-      let next = 0
+      const queue = new AffinityQueue(jobs.map(affinityGroup))
       let done = 0
       // Jobs are handed out as threads free up (not all queued at once), so that after a
       // failure no new job starts while the ones running finish normally: the error
-      // reported is then the lowest-numbered failure among the jobs that ran.
+      // reported is then the lowest-numbered failure among the jobs that ran. Each feeder
+      // stands for one thread: with one task per thread, the thread that just finished is
+      // the only free one when its feeder submits the next job, so a feeder's jobs stay
+      // on one thread and the queue can keep that thread on one backend.
       const feed = async (): Promise<void> => {
-        while (failures.length === 0 && next < jobs.length) {
-          const index = next++
+        let last: string | undefined
+        while (failures.length === 0) {
+          const job = queue.take(last)
+          if (job === undefined) return
+          last = job.group
           let outcome: ReplayJobOutcome
           try {
-            outcome = await piscina.run(jobs[index] as ReplayOptions)
+            outcome = await piscina.run(jobs[job.index] as ReplayOptions)
           } catch (error) {
-            failures.push({index, error: error instanceof Error ? error : new Error(String(error))})
+            failures.push({index: job.index, error: error instanceof Error ? error : new Error(String(error))})
             return
+          } finally {
+            queue.release(job.group)
           }
           if (!outcome.ok) {
-            failures.push({index, error: reviveError(outcome.error)})
+            failures.push({index: job.index, error: reviveError(outcome.error)})
             return
           }
-          results[index] = outcome.results
+          results[job.index] = outcome.results
           done++
-          onProgress?.({done, total: jobs.length, jobIndex: index})
+          onProgress?.({done, total: jobs.length, jobIndex: job.index})
         }
       }
       await Promise.all(Array.from({length: Math.min(workers, jobs.length)}, feed))
@@ -141,4 +150,9 @@ function createThreadPool(workers: number, workerFile: string): ReplayPool {
       await piscina.destroy()
     },
   }
+}
+
+/** Jobs of one group exercise the same simulator code with the same object shapes. */
+function affinityGroup(job: ReplayOptions): string {
+  return JSON.stringify([job.backend, job.model ?? null])
 }
