@@ -1,4 +1,5 @@
 import {ConfigError} from '../common/errors.js'
+import {truncateArray} from '../common/truncate-array.js'
 import type {CostModel, IterationWork} from '../cost/types.js'
 import {EventKind, type EventHandler, type EventKindValue, type SimEvent} from '../replay/event-queue.js'
 import type {Simulator} from '../replay/simulator.js'
@@ -80,6 +81,8 @@ export class BatchingReplica implements EventHandler {
   private readonly joining: Sequence[] = []
   /** Sequences that joined the decode set since the last decode step. */
   private readonly fresh: Sequence[] = []
+  /** Scratch list of finishIteration: the prompts that finished in the iteration. */
+  private readonly prefillsDone: Sequence[] = []
   /** End of the last iteration that advanced every decoding sequence by one or more tokens. */
   private lastAdvanceUs = 0
   readonly decode: DecodeSet
@@ -217,7 +220,7 @@ export class BatchingReplica implements EventHandler {
   private plan(now: number): void {
     if (this.mode === 'decode') {
       for (const seq of this.joining) this.admitJoining(seq)
-      this.joining.length = 0
+      truncateArray(this.joining)
     }
     if (this.decode.count > 0) this.ensureGrowth()
     if (this.mode === 'decode') this.drainKvWaiting()
@@ -402,7 +405,7 @@ export class BatchingReplica implements EventHandler {
       itl.recordItl(firstEndUs - seq.lastTokenUs, 1)
       regular--
     }
-    this.fresh.length = 0
+    truncateArray(this.fresh)
     if (regular > 0) itl.recordItl(firstEndUs - this.lastAdvanceUs, regular)
     if (steps > 1) itl.recordItl(restMeanUs, this.decode.count * (steps - 1))
     this.lastAdvanceUs = endUs
@@ -459,15 +462,15 @@ export class BatchingReplica implements EventHandler {
     if (withDecodes) {
       work.decodeSequences = this.decode.count
       work.decodeContextTokens = this.decode.totalContextTokens
-      ms = cost.iterationTime(work).ms
+      ms = cost.iterationMs?.(work) ?? cost.iterationTime(work).ms
     } else if (work.prefillSequences === 1) {
       // One prompt alone: exactly the cost model's prefill prediction.
       const seq = this.lastChunkSeq!
-      ms = cost.prefillTime(seq.chunkTokens, {cachedPrefixTokens: seq.prefilledTokens}).ms
+      ms = cost.prefillMs?.(seq.chunkTokens, seq.prefilledTokens) ?? cost.prefillTime(seq.chunkTokens, {cachedPrefixTokens: seq.prefilledTokens}).ms
     } else {
       work.decodeSequences = 0
       work.decodeContextTokens = 0
-      ms = cost.iterationTime(work).ms
+      ms = cost.iterationMs?.(work) ?? cost.iterationTime(work).ms
     }
     this.iterationHasDecodes = withDecodes
     this.state = inIteration
@@ -482,7 +485,7 @@ export class BatchingReplica implements EventHandler {
       this.pool.seqBlocks += decode.blocksNeeded(1)
       decode.G += 1
     }
-    const done: Sequence[] = []
+    const done = this.prefillsDone
     let kept = 0
     const prefilling = this.prefilling
     for (let i = 0; i < prefilling.length; i++) {
@@ -493,9 +496,10 @@ export class BatchingReplica implements EventHandler {
       if (seq.prefilledTokens >= seq.promptTokens) done.push(seq)
       else prefilling[kept++] = seq
     }
-    prefilling.length = kept
+    truncateArray(prefilling, kept)
     this.completeFinished(now)
     for (const seq of done) this.finishPrefill(seq, now)
+    truncateArray(done)
     this.settleCache()
   }
 

@@ -2,18 +2,20 @@
 const denseIdLimit = 1 << 22
 
 /**
- * A map keyed by prefix hash ids, for prefix-aware routing: one per pool, looked up and
- * updated for every block of every request and holding every block id ever routed, so a
- * Map of hundreds of thousands of entries was dominated by hashing and cache misses.
- * Small non-negative integer ids index a flat array; other ids fall back to a Map, in
- * insertion order. (The per-replica prefix caches keep a Map: they hold only what fits in
- * a replica's KV memory, and a flat array sized by the whole id space per replica cost
- * more memory and time than it saved.)
+ * A map from prefix hash ids to small non-negative integers (replica indices), for
+ * prefix-aware routing: one per pool, looked up and updated for every block of every
+ * request and holding every block id ever routed, so a Map of hundreds of thousands of
+ * entries was dominated by hashing and cache misses. Small non-negative integer ids index
+ * a flat Int32Array (-1 = absent), grown by doubling: 4 bytes a slot, where a JS array
+ * grown one push at a time took 8 and reallocated far more often (GC pressure). Other ids
+ * fall back to a Map, in insertion order. (The per-replica prefix caches keep their own table: they
+ * hold only what fits in a replica's KV memory, and a flat array sized by the whole id
+ * space per replica cost more memory and time than it saved.)
  */
-export class DenseIdMap<V> {
-  private readonly dense: (V | undefined)[] = []
+export class DenseIdMap {
+  private dense = new Int32Array(0)
   private denseCount = 0
-  private readonly sparse = new Map<number, V>()
+  private readonly sparse = new Map<number, number>()
 
   get size(): number {
     return this.denseCount + this.sparse.size
@@ -24,15 +26,17 @@ export class DenseIdMap<V> {
     return this.sparse.size
   }
 
-  get(id: number): V | undefined {
-    return isDenseId(id) ? this.dense[id] : this.sparse.get(id)
+  get(id: number): number | undefined {
+    if (!isDenseId(id)) return this.sparse.get(id)
+    const value = id < this.dense.length ? this.dense[id]! : -1
+    return value < 0 ? undefined : value
   }
 
-  set(id: number, value: V): void {
+  /** `value` must be a non-negative 32-bit integer. */
+  set(id: number, value: number): void {
     if (isDenseId(id)) {
-      // Fill holes so the array stays packed (holey arrays deoptimize element access).
-      while (this.dense.length < id) this.dense.push(undefined)
-      if (this.dense[id] === undefined) this.denseCount++
+      if (id >= this.dense.length) this.grow(id)
+      if (this.dense[id]! < 0) this.denseCount++
       this.dense[id] = value
       return
     }
@@ -41,8 +45,8 @@ export class DenseIdMap<V> {
 
   delete(id: number): void {
     if (isDenseId(id)) {
-      if (this.dense[id] !== undefined) {
-        this.dense[id] = undefined
+      if (id < this.dense.length && this.dense[id]! >= 0) {
+        this.dense[id] = -1
         this.denseCount--
       }
       return
@@ -54,6 +58,15 @@ export class DenseIdMap<V> {
   deleteOldestSparse(): void {
     const oldest = this.sparse.keys().next()
     if (oldest.done !== true) this.sparse.delete(oldest.value)
+  }
+
+  /** Grows the flat array to the next power of two above `id` (at least 1,024 slots). */
+  private grow(id: number): void {
+    let capacity = Math.max(1024, this.dense.length)
+    while (capacity <= id) capacity *= 2
+    const next = new Int32Array(capacity).fill(-1)
+    next.set(this.dense)
+    this.dense = next
   }
 }
 

@@ -1,3 +1,4 @@
+import {truncateArray} from '../common/truncate-array.js'
 import {EventKind, type EventHandler, type SimEvent} from '../replay/event-queue.js'
 import type {Simulator} from '../replay/simulator.js'
 import type {Sequence} from './sequence.js'
@@ -39,6 +40,10 @@ export class KvLinkNetwork implements EventHandler {
   private readonly flows: Transfer[] = []
   private lastUs = 0
   private tick: SimEvent | null = null
+  /** The last tick event that ran or was cancelled, reused for the next tick. */
+  private spareTick: SimEvent | null = null
+  /** Scratch list of handleEvent: transfers that finished at this event. */
+  private readonly done: Transfer[] = []
   transfersStarted = 0
 
   constructor(
@@ -71,10 +76,13 @@ export class KvLinkNetwork implements EventHandler {
       }
     } else {
       this.tick = null
+      this.spareTick = event
     }
-    const done = this.removeFinished()
+    const done = this.done
+    this.removeFinished(done)
     this.reschedule(now)
-    if (done !== null) for (const transfer of done) this.listener.onTransferDone(transfer.seq, now)
+    for (const transfer of done) this.listener.onTransferDone(transfer.seq, now)
+    truncateArray(done)
   }
 
   private advance(now: number): void {
@@ -84,8 +92,8 @@ export class KvLinkNetwork implements EventHandler {
     for (const flow of this.flows) flow.remainingBytes -= flow.rateBytesPerUs * dt
   }
 
-  private removeFinished(): Transfer[] | null {
-    let done: Transfer[] | null = null
+  /** Moves the finished transfers from the flows to `done`. */
+  private removeFinished(done: Transfer[]): void {
     const flows = this.flows
     let kept = 0
     for (let i = 0; i < flows.length; i++) {
@@ -94,18 +102,20 @@ export class KvLinkNetwork implements EventHandler {
       if (flow.remainingBytes <= 0 || (flow.rateBytesPerUs > 0 && this.lastUs + flow.remainingBytes / flow.rateBytesPerUs <= this.lastUs)) {
         flow.egress.active--
         flow.ingress.active--
-        ;(done ??= []).push(flow)
+        done.push(flow)
       } else {
         flows[kept++] = flow
       }
     }
-    flows.length = kept
-    return done
+    truncateArray(flows, kept)
   }
 
   private reschedule(now: number): void {
-    this.sim.cancel(this.tick)
-    this.tick = null
+    if (this.tick !== null) {
+      this.sim.cancel(this.tick)
+      this.spareTick = this.tick
+      this.tick = null
+    }
     let nextUs = Number.POSITIVE_INFINITY
     for (const flow of this.flows) {
       const rate = Math.min(flow.egress.bytesPerUs / flow.egress.active, flow.ingress.bytesPerUs / flow.ingress.active)
@@ -113,6 +123,9 @@ export class KvLinkNetwork implements EventHandler {
       const finishUs = now + flow.remainingBytes / rate
       if (finishUs < nextUs) nextUs = finishUs
     }
-    if (nextUs !== Number.POSITIVE_INFINITY) this.tick = this.sim.schedule(nextUs, EventKind.linkUpdate, this, null)
+    if (nextUs === Number.POSITIVE_INFINITY) return
+    const spare = this.spareTick
+    this.spareTick = null
+    this.tick = spare === null ? this.sim.schedule(nextUs, EventKind.linkUpdate, this, null) : this.sim.scheduleAgain(spare, nextUs, EventKind.linkUpdate)
   }
 }

@@ -1,3 +1,4 @@
+import {truncateArray} from '../common/truncate-array.js'
 import type {KvBlockPool} from './kv-cache.js'
 import type {Sequence} from './sequence.js'
 
@@ -119,6 +120,8 @@ export class PrefixCache {
    * keeps allocation (the collector's work) low.
    */
   private readonly spareEntries: CacheEntry[] = []
+  /** Emptied pin lists (see unpinAll), reused: a sequence pins a list of entries per admission. */
+  private readonly spareLists: CacheEntry[][] = []
   /** Unpinned entries, least recently used at the head. */
   private lruHead: CacheEntry | null = null
   private lruTail: CacheEntry | null = null
@@ -162,7 +165,7 @@ export class PrefixCache {
   /** Pins the first `entries` matched entries for the sequence (after a successful lookup). */
   pin(seq: Sequence, entries: number): CacheEntry[] | null {
     if (entries === 0) return null
-    const pinned: CacheEntry[] = []
+    const pinned = this.spareLists.pop() ?? []
     const ids = seq.hashIds
     if (ids !== undefined && ids.length > 0) {
       for (let i = 0; i < entries; i++) pinned.push(this.pinEntry(this.hashEntries.get(ids[i]!)!))
@@ -172,9 +175,12 @@ export class PrefixCache {
     return pinned
   }
 
+  /** Unpins a list from `pin` or `donateHashBlocks` and takes the list back for reuse: the caller drops it. */
   unpinAll(entries: CacheEntry[] | null): void {
     if (entries === null) return
     for (const entry of entries) this.unpinEntry(entry)
+    truncateArray(entries)
+    this.spareLists.push(entries)
   }
 
   /**
@@ -189,7 +195,7 @@ export class PrefixCache {
     const full = Math.min(ids.length, Math.floor(seq.inputTokens / bs))
     const already = seq.pinned === null ? 0 : seq.pinned.length
     if (already >= full) return 0
-    const pinned = seq.pinned ?? []
+    const pinned = seq.pinned ?? this.spareLists.pop() ?? []
     const blocks = this.pool.blocksFor(bs)
     let moved = 0
     for (let i = already; i < full; i++) {

@@ -24,7 +24,7 @@ export class ReplicaRouter {
   private next = 0
   private readonly sessions = new Map<string, number>()
   /** Prefix hash id -> replica the last request with that block was routed to. */
-  private readonly blockOwners = new DenseIdMap<number>()
+  private readonly blockOwners = new DenseIdMap()
 
   constructor(
     private readonly replicas: readonly BatchingReplica[],

@@ -28,6 +28,9 @@ export interface AnalyticCostModel extends CostModel {
   readonly decodeFloorMs: number
   /** FLOPs and bytes moved by an iteration, before they are turned into time. */
   measureWork(work: IterationWork): {flops: number; bytes: number; tokens: number}
+  prefillMs(tokens: number, cachedPrefixTokens: number): number
+  decodeStepMs(batch: number, totalContextTokens: number): number
+  iterationMs(work: IterationWork): number
 }
 
 /**
@@ -73,22 +76,33 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
 
   const comm = describeCommunication(catalog, hardware, shape, tp, pp, systems)
 
+  /** The step time in ms: max(compute, memory, latency) + communication + overhead. */
+  const composeMs = (flops: number, bytes: number, tokens: number, latencyMs: number): number => {
+    const computeMs = flops * msPerFlop
+    const memoryMs = bytes * msPerByte
+    let peakMs = Math.max(computeMs, memoryMs)
+    if (latencyMs > peakMs) peakMs = latencyMs
+    const hiddenMs = Math.min(computeMs, memoryMs)
+    const commMs = tokens > 0 ? comm.fixedMs + comm.msPerToken * tokens : 0
+    const overheadMs = fixedOverheadMs + overlapLoss * hiddenMs
+    return peakMs + commMs + overheadMs
+  }
+
+  /** The step time with its breakdown (`ms` is exactly composeMs). */
   const composeStep = (flops: number, bytes: number, tokens: number, latencyMs: number): StepTime => {
     const computeMs = flops * msPerFlop
     const memoryMs = bytes * msPerByte
     let bound: StepBound = computeMs >= memoryMs ? 'compute' : 'memory'
-    let peakMs = Math.max(computeMs, memoryMs)
-    const hiddenMs = Math.min(computeMs, memoryMs)
-    if (latencyMs > peakMs) {
-      bound = 'latency'
-      peakMs = latencyMs
-    }
+    if (latencyMs > Math.max(computeMs, memoryMs)) bound = 'latency'
     const commMs = tokens > 0 ? comm.fixedMs + comm.msPerToken * tokens : 0
-    const overheadMs = fixedOverheadMs + overlapLoss * hiddenMs
-    return {ms: peakMs + commMs + overheadMs, bound, computeMs, memoryMs, latencyMs, commMs, overheadMs, flops, bytes}
+    const overheadMs = fixedOverheadMs + overlapLoss * Math.min(computeMs, memoryMs)
+    return {ms: composeMs(flops, bytes, tokens, latencyMs), bound, computeMs, memoryMs, latencyMs, commMs, overheadMs, flops, bytes}
   }
 
-  const measureWork = (work: IterationWork): {flops: number; bytes: number; tokens: number} => {
+  // measureInto's result, read right after the call: the simulator measures every
+  // iteration, and a fresh {flops, bytes, tokens} per call was garbage on its hot path.
+  const measured = {flops: 0, bytes: 0, tokens: 0}
+  const measureInto = (work: IterationWork): void => {
     const prefillTokens = work.prefillTokens
     const decodeSequences = work.decodeSequences
     const prefillSequences = prefillTokens > 0 ? Math.max(1, work.prefillSequences ?? 1) : 0
@@ -111,14 +125,30 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
         bytes += entry.kvBytesPerKey * keys
       }
     }
-    return {flops, bytes, tokens}
+    measured.flops = flops
+    measured.bytes = bytes
+    measured.tokens = tokens
+  }
+
+  const measureWork = (work: IterationWork): {flops: number; bytes: number; tokens: number} => {
+    measureInto(work)
+    return {flops: measured.flops, bytes: measured.bytes, tokens: measured.tokens}
   }
 
   const iterationTime = (work: IterationWork): StepTime => {
-    const {flops, bytes, tokens} = measureWork(work)
-    if (tokens === 0) return {ms: 0, bound: 'memory', computeMs: 0, memoryMs: 0, latencyMs: 0, commMs: 0, overheadMs: 0, flops: 0, bytes: 0}
-    return composeStep(flops, bytes, tokens, decodeFloorMs)
+    measureInto(work)
+    if (measured.tokens === 0) return {ms: 0, bound: 'memory', computeMs: 0, memoryMs: 0, latencyMs: 0, commMs: 0, overheadMs: 0, flops: 0, bytes: 0}
+    return composeStep(measured.flops, measured.bytes, measured.tokens, decodeFloorMs)
   }
+
+  const iterationMs = (work: IterationWork): number => {
+    measureInto(work)
+    return measured.tokens === 0 ? 0 : composeMs(measured.flops, measured.bytes, measured.tokens, decodeFloorMs)
+  }
+
+  // Reused by the ms-only calls instead of a work object per call (filled, then measured at once).
+  const prefillWork = {prefillTokens: 0, prefillSequences: 1, prefillContextTokenProducts: 0, decodeSequences: 0, decodeContextTokens: 0}
+  const decodeWork = {prefillTokens: 0, decodeSequences: 0, decodeContextTokens: 0}
 
   return {
     deployment: resolved.deployment,
@@ -149,6 +179,17 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
       return iterationTime({prefillTokens: 0, decodeSequences: batch, decodeContextTokens: totalContextTokens})
     },
     iterationTime,
+    prefillMs(tokens, cachedPrefixTokens) {
+      prefillWork.prefillTokens = tokens
+      prefillWork.prefillContextTokenProducts = tokens * cachedPrefixTokens
+      return iterationMs(prefillWork)
+    },
+    decodeStepMs(batch, totalContextTokens) {
+      decodeWork.decodeSequences = batch
+      decodeWork.decodeContextTokens = totalContextTokens
+      return iterationMs(decodeWork)
+    },
+    iterationMs,
   }
 }
 

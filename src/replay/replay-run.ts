@@ -4,7 +4,7 @@ import {createRng, type SeededRandom} from '../common/seeded-random.js'
 import type {RequestFailure, RequestOutcome, StateSample} from '../metrics/request-outcome.js'
 import {ArrivalSource, type ArrivalOptions, type ArrivalStats, type RecordBatches, type RequestSink} from './arrivals.js'
 import {buildFailure, buildOutcome} from './build-outcome.js'
-import {EventKind, type EventHandler} from './event-queue.js'
+import {EventKind, type EventHandler, type SimEvent} from './event-queue.js'
 import {Simulator, type SimFeeder} from './simulator.js'
 
 /** Where outcomes go (the MetricsRecorder, or a collector in tests). */
@@ -12,6 +12,8 @@ export interface OutcomeSink {
   recordOutcome(outcome: RequestOutcome): void
   recordFailure(failure: RequestFailure): void
   sampleState(sample: StateSample): void
+  /** Optional: `sampleState` without a sample object (used when present; MetricsRecorder has it). */
+  sampleStateValues?(tUs: number, queueDepth: number, batchSize: number, kvUsage: number): void
   /**
    * Inter-token gaps reported per replica rather than per request (`count` tokens came
    * `gapUs` after their predecessor); see ReplayRun.recordItl. MetricsRecorder has it.
@@ -182,7 +184,10 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
 
   sampleState(): void {
     const state = this.backend.readState()
-    this.options.sink.sampleState({tUs: Math.round(this.sim.nowUs), queueDepth: state.queueDepth, batchSize: state.batchSize, kvUsage: state.kvUsage})
+    const sink = this.options.sink
+    const tUs = Math.round(this.sim.nowUs)
+    if (sink.sampleStateValues !== undefined) sink.sampleStateValues(tUs, state.queueDepth, state.batchSize, state.kvUsage)
+    else sink.sampleState({tUs, queueDepth: state.queueDepth, batchSize: state.batchSize, kvUsage: state.kvUsage})
   }
 }
 
@@ -202,9 +207,10 @@ class StateSampler implements EventHandler {
     this.run.sim.schedule(atUs, EventKind.sample, this)
   }
 
-  handleEvent(): void {
+  handleEvent(event: SimEvent): void {
     this.run.sampleState()
     if (++this.samples % samplesPerDoubling === 0) this.intervalUs *= 2
-    if (this.run.active) this.run.sim.schedule(this.run.sim.nowUs + this.intervalUs, EventKind.sample, this)
+    // One sample is pending at a time: the event that just ran is scheduled again.
+    if (this.run.active) this.run.sim.scheduleAgain(event, this.run.sim.nowUs + this.intervalUs, EventKind.sample)
   }
 }

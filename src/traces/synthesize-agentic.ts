@@ -13,8 +13,9 @@ interface SessionState {
   nextThinkUs: number
   /** Prompt tokens of the next turn. */
   promptTokens: number
-  /** Hash ids the next prompt shares with earlier prompts (full blocks only). */
-  reusableIds: number[]
+  /** The hash ids of the previous prompt (or the system prompt); the next prompt shares the first `reusableCount` (full blocks only). */
+  reusableIds: readonly number[]
+  reusableCount: number
 }
 
 /**
@@ -60,6 +61,7 @@ export function* synthesizeAgenticSessions(
         nextThinkUs: 0,
         promptTokens: systemTokens + Math.round(drawClipped(rng, profile.taskPromptTokens.value)),
         reusableIds: systemIds,
+        reusableCount: systemIds.length,
       })
       sessionsStarted++
       nextStartUs += rng.exponential(sessionRatePerUs)
@@ -68,9 +70,12 @@ export function* synthesizeAgenticSessions(
     const session = active.pop() as SessionState
     const inputTokens = session.promptTokens
     const blocks = Math.ceil(inputTokens / blockSize)
-    const reused = Math.min(session.reusableIds.length, blocks)
-    const hashIds = session.reusableIds.slice(0, reused)
-    for (let i = reused; i < blocks; i++) hashIds.push(nextId++)
+    const reused = Math.min(session.reusableCount, blocks)
+    // Sized once: a slice of the shared ids grown by pushes was copied again as it grew.
+    const hashIds = new Array<number>(blocks)
+    const reusable = session.reusableIds
+    for (let i = 0; i < reused; i++) hashIds[i] = reusable[i]!
+    for (let i = reused; i < blocks; i++) hashIds[i] = nextId++
     const outputTokens = Math.round(drawClipped(rng, profile.outputTokens.value))
     const arrivalUs = Math.round(session.nextArrivalUs)
     const record: TraceRecord = {arrivalUs, inputTokens, outputTokens, sessionId: session.id, turn: session.turn}
@@ -89,9 +94,12 @@ export function* synthesizeAgenticSessions(
     if (grown > profile.compactAtTokens.value) {
       session.promptTokens = systemTokens + Math.round(drawClipped(rng, profile.compactedSummaryTokens.value))
       session.reusableIds = systemIds
+      session.reusableCount = systemIds.length
     } else {
       session.promptTokens = grown
-      session.reusableIds = hashIds.slice(0, Math.floor(inputTokens / blockSize))
+      // The record's ids, not a copy of them: the next turn copies what it shares.
+      session.reusableIds = hashIds
+      session.reusableCount = Math.floor(inputTokens / blockSize)
     }
     const {fixedS, perOutputTokenS} = profile.nominalResponse.value
     session.nextThinkUs = thinkUs

@@ -160,5 +160,25 @@ describe('iterationTime', () => {
 
   it('returns zero for an empty iteration', () => {
     expect(model.iterationTime({prefillTokens: 0, decodeSequences: 0, decodeContextTokens: 0}).ms).toBe(0)
+    expect(model.iterationMs({prefillTokens: 0, decodeSequences: 0, decodeContextTokens: 0})).toBe(0)
+  })
+
+  it('has ms-only forms exactly equal to the .ms of the StepTime calls, in every bound', () => {
+    const models = [
+      model,
+      createCostModel({hardware: 'cs3', model: 'llama-3.1-70b'}),
+      createCostModel({hardware: 'h200', model: 'deepseek-v3', tp: 8}),
+      createCostModel({hardware: 'h100-sxm', model: 'gpt-oss-120b', tp: 2}),
+    ]
+    for (const m of models) {
+      for (const tokens of [1, 7, 512, 3000, 32_768]) {
+        for (const cached of [0, 1, 2048, 100_000]) expect(m.prefillMs(tokens, cached)).toBe(m.prefillTime(tokens, {cachedPrefixTokens: cached}).ms)
+      }
+      for (const batch of [0, 1, 3, 64, 512]) {
+        for (const context of [0, 1, 1500, 250_000]) expect(m.decodeStepMs(batch, batch * context)).toBe(m.decodeStepTime(batch, batch * context).ms)
+      }
+      const work = {prefillTokens: 700, prefillSequences: 3, prefillContextTokenProducts: 700 * 900, decodeSequences: 40, decodeContextTokens: 40 * 5000}
+      expect(m.iterationMs(work)).toBe(m.iterationTime(work).ms)
+    }
   })
 })
