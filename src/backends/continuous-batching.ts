@@ -462,15 +462,15 @@ export class BatchingReplica implements EventHandler {
     if (withDecodes) {
       work.decodeSequences = this.decode.count
       work.decodeContextTokens = this.decode.totalContextTokens
-      ms = cost.iterationMs?.(work) ?? cost.iterationTime(work).ms
+      ms = cost.iterationMs(work)
     } else if (work.prefillSequences === 1) {
       // One prompt alone: exactly the cost model's prefill prediction.
       const seq = this.lastChunkSeq!
-      ms = cost.prefillMs?.(seq.chunkTokens, seq.prefilledTokens) ?? cost.prefillTime(seq.chunkTokens, {cachedPrefixTokens: seq.prefilledTokens}).ms
+      ms = cost.prefillMs(seq.chunkTokens, seq.prefilledTokens)
     } else {
       work.decodeSequences = 0
       work.decodeContextTokens = 0
-      ms = cost.iterationMs?.(work) ?? cost.iterationTime(work).ms
+      ms = cost.iterationMs(work)
     }
     this.iterationHasDecodes = withDecodes
     this.state = inIteration

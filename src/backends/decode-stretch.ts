@@ -47,7 +47,7 @@ export class DecodeStretch {
       this.steps = steps
       return steps
     }
-    const t0 = decodeStepUs(cost, batch, contextTokens)
+    const t0 = cost.decodeStepMs(batch, contextTokens) * 1000
     this.t0 = t0
     if (steps === 1) {
       this.d = 0
@@ -56,13 +56,13 @@ export class DecodeStretch {
     }
     for (;;) {
       const last = steps - 1
-      const tLast = decodeStepUs(cost, batch, contextTokens + batch * last)
+      const tLast = cost.decodeStepMs(batch, contextTokens + batch * last) * 1000
       if (steps === 2) {
         this.d = tLast - t0
         break
       }
       const mid = last >> 1
-      const tMid = decodeStepUs(cost, batch, contextTokens + batch * mid)
+      const tMid = cost.decodeStepMs(batch, contextTokens + batch * mid) * 1000
       const linear = t0 + ((tLast - t0) * mid) / last
       if (Math.abs(tMid - linear) <= 1e-7 * Math.max(Math.abs(tMid), 1e-3)) {
         this.d = (tLast - t0) / last
@@ -83,7 +83,7 @@ export class DecodeStretch {
   private validateWide(cost: CostModel, batch: number, lo: number, hi: number): StepLine | undefined {
     const from = Math.min(lo, batch)
     const to = Math.max(hi, 2 * cost.kvCapacityTokens)
-    const at = (context: number) => decodeStepUs(cost, batch, context)
+    const at = (context: number) => cost.decodeStepMs(batch, context) * 1000
     const tFrom = at(from)
     const tTo = at(to)
     const b = (tTo - tFrom) / (to - from)
@@ -138,9 +138,4 @@ export class DecodeStretch {
     while (this.timeOf(n) < deltaUs) n++
     return n
   }
-}
-
-/** One decode step in µs, through the cost model's allocation-free form when it has one. */
-function decodeStepUs(cost: CostModel, batch: number, contextTokens: number): number {
-  return (cost.decodeStepMs?.(batch, contextTokens) ?? cost.decodeStepTime(batch, contextTokens).ms) * 1000
 }

@@ -193,6 +193,10 @@ export function createProfiledCostModel(base: AnalyticCostModel, profile: Measur
     decodeStepTime: (batch, totalContextTokens) =>
       scaleStep(base.decodeStepTime(batch, totalContextTokens), decodeRatio(batch, batch > 0 ? totalContextTokens / batch : 0)),
     iterationTime: (work) => scaleStep(base.iterationTime(work), iterationRatio(work)),
+    // scaleStep multiplies ms by the ratio, so these equal the `.ms` of the calls above.
+    prefillMs: (tokens, cachedPrefixTokens) => base.prefillMs(tokens, cachedPrefixTokens) * prefillRatio(tokens),
+    decodeStepMs: (batch, totalContextTokens) => base.decodeStepMs(batch, totalContextTokens) * decodeRatio(batch, batch > 0 ? totalContextTokens / batch : 0),
+    iterationMs: (work) => base.iterationMs(work) * iterationRatio(work),
   }
 }
 

@@ -28,9 +28,6 @@ export interface AnalyticCostModel extends CostModel {
   readonly decodeFloorMs: number
   /** FLOPs and bytes moved by an iteration, before they are turned into time. */
   measureWork(work: IterationWork): {flops: number; bytes: number; tokens: number}
-  prefillMs(tokens: number, cachedPrefixTokens: number): number
-  decodeStepMs(batch: number, totalContextTokens: number): number
-  iterationMs(work: IterationWork): number
 }
 
 /**
@@ -76,27 +73,26 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
 
   const comm = describeCommunication(catalog, hardware, shape, tp, pp, systems)
 
+  const commMsFor = (tokens: number): number => (tokens > 0 ? comm.fixedMs + comm.msPerToken * tokens : 0)
+  /** Fixed per-step overhead, plus the part of the hidden (overlapped) time that does not overlap. */
+  const overheadMsFor = (computeMs: number, memoryMs: number): number => fixedOverheadMs + overlapLoss * Math.min(computeMs, memoryMs)
+
   /** The step time in ms: max(compute, memory, latency) + communication + overhead. */
   const composeMs = (flops: number, bytes: number, tokens: number, latencyMs: number): number => {
     const computeMs = flops * msPerFlop
     const memoryMs = bytes * msPerByte
-    let peakMs = Math.max(computeMs, memoryMs)
-    if (latencyMs > peakMs) peakMs = latencyMs
-    const hiddenMs = Math.min(computeMs, memoryMs)
-    const commMs = tokens > 0 ? comm.fixedMs + comm.msPerToken * tokens : 0
-    const overheadMs = fixedOverheadMs + overlapLoss * hiddenMs
-    return peakMs + commMs + overheadMs
+    return Math.max(computeMs, memoryMs, latencyMs) + commMsFor(tokens) + overheadMsFor(computeMs, memoryMs)
   }
 
-  /** The step time with its breakdown (`ms` is exactly composeMs). */
+  /** The step time with its breakdown; `ms` is computed as in composeMs. */
   const composeStep = (flops: number, bytes: number, tokens: number, latencyMs: number): StepTime => {
     const computeMs = flops * msPerFlop
     const memoryMs = bytes * msPerByte
-    let bound: StepBound = computeMs >= memoryMs ? 'compute' : 'memory'
-    if (latencyMs > Math.max(computeMs, memoryMs)) bound = 'latency'
-    const commMs = tokens > 0 ? comm.fixedMs + comm.msPerToken * tokens : 0
-    const overheadMs = fixedOverheadMs + overlapLoss * Math.min(computeMs, memoryMs)
-    return {ms: composeMs(flops, bytes, tokens, latencyMs), bound, computeMs, memoryMs, latencyMs, commMs, overheadMs, flops, bytes}
+    const peakMs = Math.max(computeMs, memoryMs, latencyMs)
+    const bound: StepBound = latencyMs > Math.max(computeMs, memoryMs) ? 'latency' : computeMs >= memoryMs ? 'compute' : 'memory'
+    const commMs = commMsFor(tokens)
+    const overheadMs = overheadMsFor(computeMs, memoryMs)
+    return {ms: peakMs + commMs + overheadMs, bound, computeMs, memoryMs, latencyMs, commMs, overheadMs, flops, bytes}
   }
 
   // measureInto's result, read right after the call: the simulator measures every

@@ -78,15 +78,12 @@ export interface CostModel {
   decodeStepTime(batch: number, totalContextTokens: number): StepTime
   /** A mixed continuous-batching iteration (chunked prefill plus decodes). */
   iterationTime(work: IterationWork): StepTime
-  /*
-   * Optional ms-only forms of the three calls above, exactly equal to their `.ms`, for
-   * the simulator's hot path (no StepTime object per iteration); callers fall back to
-   * `.ms` of the StepTime calls for models without them.
-   */
+  // The ms alone of the three calls above, exactly equal to their `.ms`: the simulator's
+  // hot path asks for a time per iteration, and a StepTime object each was its garbage.
   /** `prefillTime(tokens, {cachedPrefixTokens}).ms` (batch 1). */
-  prefillMs?(tokens: number, cachedPrefixTokens: number): number
+  prefillMs(tokens: number, cachedPrefixTokens: number): number
   /** `decodeStepTime(batch, totalContextTokens).ms`. */
-  decodeStepMs?(batch: number, totalContextTokens: number): number
+  decodeStepMs(batch: number, totalContextTokens: number): number
   /** `iterationTime(work).ms`. */
-  iterationMs?(work: IterationWork): number
+  iterationMs(work: IterationWork): number
 }

@@ -66,5 +66,14 @@ export function createFakeCostModel(options: FakeCostOptions = {}): CostModel {
     iterationTime(work) {
       return step(iterationUs(work))
     },
+    prefillMs(tokens, cachedPrefixTokens) {
+      return iterationUs({prefillTokens: tokens, prefillContextTokenProducts: tokens * cachedPrefixTokens, prefillSequences: 1, decodeSequences: 0, decodeContextTokens: 0}) / 1000
+    },
+    decodeStepMs(batch, totalContextTokens) {
+      return (o.overheadUs + decodeUs(batch, totalContextTokens)) / 1000
+    },
+    iterationMs(work) {
+      return iterationUs(work) / 1000
+    },
   }
 }

@@ -96,6 +96,18 @@ describe('profiles as a table', () => {
     expect(profiled.iterationTime({prefillTokens: 0, decodeSequences: 1, decodeContextTokens: 1024}).ms).toBeCloseTo(6.704, 8)
   })
 
+  it('has ms-only forms exactly equal to the .ms of its StepTime calls', () => {
+    const profiled = createProfiledCostModel(createCostModel({hardware: 'h100-sxm', model: 'llama-3.1-8b'}), profile)
+    for (const tokens of [1, 512, 3000, 32_768]) {
+      for (const cached of [0, 2048]) expect(profiled.prefillMs(tokens, cached)).toBe(profiled.prefillTime(tokens, {cachedPrefixTokens: cached}).ms)
+    }
+    for (const batch of [0, 1, 48, 512]) {
+      for (const context of [0, 2048, 100_000]) expect(profiled.decodeStepMs(batch, batch * context)).toBe(profiled.decodeStepTime(batch, batch * context).ms)
+    }
+    const work = {prefillTokens: 700, prefillSequences: 3, prefillContextTokenProducts: 700 * 900, decodeSequences: 40, decodeContextTokens: 40 * 5000}
+    expect(profiled.iterationMs(work)).toBe(profiled.iterationTime(work).ms)
+  })
+
   it('refuses to correct a deployment the profile did not measure', () => {
     const tp2 = createCostModel({hardware: 'h100-sxm', model: 'llama-3.1-8b', tp: 2})
     expect(() => createProfiledCostModel(tp2, profile)).toThrow(/single-chip profile/)
