@@ -1,5 +1,5 @@
 import type {SeededRandom} from '../common/seeded-random.js'
-import type {Simulator} from '../replay/simulator.js'
+import type {Simulator} from '../kernel/simulator.js'
 import type {Sequence} from './sequence.js'
 
 /** What a simulated backend needs from the replay that drives it. */

@@ -1,6 +1,6 @@
 import {truncateArray} from '../common/truncate-array.js'
-import {EventKind, type EventHandler, type SimEvent} from '../replay/event-queue.js'
-import type {Simulator} from '../replay/simulator.js'
+import {EventKind, type EventHandler, type SimEvent} from '../kernel/event-queue.js'
+import type {Simulator} from '../kernel/simulator.js'
 import type {Sequence} from './sequence.js'
 
 /** One side of a KV path: a prefill replica's egress or a decode replica's ingress. */

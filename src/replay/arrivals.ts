@@ -1,8 +1,8 @@
 import {Sequence} from '../backends/sequence.js'
 import type {TraceRecord} from '../traces/trace-record.js'
-import {EventKind, type EventHandler, type SimEvent} from './event-queue.js'
+import {EventKind, type EventHandler, type SimEvent} from '../kernel/event-queue.js'
 import {SessionTracker, type PendingTurn, type TurnReleaser} from './sessions.js'
-import type {SimFeeder, Simulator} from './simulator.js'
+import type {SimFeeder, Simulator} from '../kernel/simulator.js'
 
 /** Records in arrival order, a batch at a time (sync for synthesized traces, async for files). */
 export interface RecordBatches {

@@ -4,8 +4,8 @@ import {createRng, type SeededRandom} from '../common/seeded-random.js'
 import type {RequestFailure, RequestOutcome, StateSample} from '../metrics/request-outcome.js'
 import {ArrivalSource, type ArrivalOptions, type ArrivalStats, type RecordBatches, type RequestSink} from './arrivals.js'
 import {buildFailure, buildOutcome} from './build-outcome.js'
-import {EventKind, type EventHandler, type SimEvent} from './event-queue.js'
-import {Simulator, type SimFeeder} from './simulator.js'
+import {EventKind, type EventHandler, type SimEvent} from '../kernel/event-queue.js'
+import {Simulator, type SimFeeder} from '../kernel/simulator.js'
 
 /** Where outcomes go (the MetricsRecorder, or a collector in tests). */
 export interface OutcomeSink {

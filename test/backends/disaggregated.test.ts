@@ -3,7 +3,7 @@ import type {DisaggregatedBackendConfig} from '../../src/backends/backend-config
 import {DisaggregatedBackend, type KvPathSpec} from '../../src/backends/disaggregated.js'
 import {KvLinkNetwork, SharedLink} from '../../src/backends/kv-link-network.js'
 import {Sequence} from '../../src/backends/sequence.js'
-import {Simulator} from '../../src/replay/simulator.js'
+import {Simulator} from '../../src/kernel/simulator.js'
 import type {TraceRecord} from '../../src/traces/trace-record.js'
 import {createFakeCostModel} from './fake-cost-model.js'
 import {runRecords} from './run-harness.js'

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {EventKind, EventQueue, SimEvent, type EventHandler} from '../../src/replay/event-queue.js'
-import {Simulator} from '../../src/replay/simulator.js'
+import {EventKind, EventQueue, SimEvent, type EventHandler} from '../../src/kernel/event-queue.js'
+import {Simulator} from '../../src/kernel/simulator.js'
 
 const noop: EventHandler = {handleEvent() {}}
 
