@@ -18,6 +18,20 @@ export const schedulerSchema = z.strictObject(
     blockTokens: positiveInt().max(4096, {error: 'expected at most 4096 tokens per block'}),
     watermarkFraction: unitFraction().default(0.01),
     prefixCaching: z.boolean({error: missingOr('true or false')}).default(true),
+    // Engine behaviours (docs/simulation.md, "Engine behaviours"); absent = off, today's behaviour.
+    /** Captured CUDA-graph batch sizes: pure decode steps are padded up to the next one. */
+    decodeBatchBuckets: z
+      .array(positiveInt(), {error: missingOr('a list of batch sizes')})
+      .min(1, {error: 'expected at least one batch size'})
+      .refine((sizes) => sizes.every((size, i) => i === 0 || size > sizes[i - 1]!), {error: 'expected batch sizes in increasing order, without repeats'})
+      .optional(),
+    /** Static KV layout: each sequence owns a slot of this many tokens; decode attention reads all of it. */
+    staticKvSlotTokens: positiveInt().optional(),
+    /** Eager engines: an iteration with prompt work takes at least layers x this many µs (kernel launches). */
+    eagerPrefillLaunchUsPerLayer: z
+      .number({error: missingOr('a number of microseconds >= 0')})
+      .nonnegative({error: (issue) => `expected a number of microseconds >= 0, got ${describeInput(issue.input)}`})
+      .optional(),
   },
   {error: missingOr('a mapping')},
 )

@@ -37,6 +37,8 @@ export interface SchedulerConfig {
   /** Fraction of KV blocks kept free when admitting, so running sequences can grow. */
   watermarkFraction: number
   prefixCaching: boolean
+  /** Static KV layout: one block of this many tokens per sequence, no shared prefixes (engine-behaviour.ts). */
+  staticKvSlotTokens?: number
 }
 
 /**
@@ -109,6 +111,8 @@ export class BatchingReplica implements EventHandler {
   private lastChunkSeq: Sequence | null = null
   /** Prompt tokens still to prefill: waiting prompts plus what admitted ones have left (for routing). */
   queuedTokens = 0
+  /** Tokens of a static KV slot (0: paged KV cache). */
+  private readonly slotTokens: number
   /** Counters for reports and tests. */
   iterations = 0
   stretches = 0
@@ -123,7 +127,10 @@ export class BatchingReplica implements EventHandler {
     private readonly listener: ReplicaListener,
     private readonly itl: ItlSink,
   ) {
-    const blockTokens = config.blockTokens
+    // A static layout is a paged one whose page is the whole slot, shared by nothing.
+    const slotTokens = config.staticKvSlotTokens ?? 0
+    this.slotTokens = slotTokens
+    const blockTokens = slotTokens > 0 ? slotTokens : config.blockTokens
     const totalBlocks = Math.floor(cost.kvCapacityTokens / blockTokens)
     if (!(totalBlocks >= 1)) {
       throw new ConfigError(
@@ -131,7 +138,7 @@ export class BatchingReplica implements EventHandler {
       )
     }
     this.pool = new KvBlockPool(totalBlocks, blockTokens, Math.floor(totalBlocks * config.watermarkFraction))
-    this.cache = config.prefixCaching ? new PrefixCache(this.pool) : null
+    this.cache = config.prefixCaching && slotTokens === 0 ? new PrefixCache(this.pool) : null
     this.decode = new DecodeSet(blockTokens)
   }
 
@@ -153,10 +160,7 @@ export class BatchingReplica implements EventHandler {
   /** Modes `full` and `prefill`: a new request joins the waiting queue. */
   enqueue(seq: Sequence): void {
     const tokens = this.mode === 'full' ? seq.inputTokens + seq.outputTokens : seq.promptTokens
-    if (this.pool.blocksFor(tokens) > this.pool.totalBlocks) {
-      this.listener.onFail(seq, this, 'exceeds-kv-capacity', this.capacityDetail(tokens))
-      return
-    }
+    if (this.refuseOversized(seq, tokens)) return
     const wasEmpty = this.waiting.length === 0
     seq.phase = 0
     this.load++
@@ -173,11 +177,7 @@ export class BatchingReplica implements EventHandler {
    * Calls `onKvReserved` now if the blocks are free, later (FIFO) otherwise.
    */
   reserve(seq: Sequence): void {
-    const tokens = seq.inputTokens + seq.outputTokens
-    if (this.pool.blocksFor(tokens) > this.pool.totalBlocks) {
-      this.listener.onFail(seq, this, 'exceeds-kv-capacity', this.capacityDetail(tokens))
-      return
-    }
+    if (this.refuseOversized(seq, seq.inputTokens + seq.outputTokens)) return
     seq.phase = 0
     this.load++
     if (this.kvWaiting.length === 0 && this.tryReserve(seq, this.state === inStretch ? this.stretchSteps : 0)) return
@@ -629,6 +629,17 @@ export class BatchingReplica implements EventHandler {
     seq.prev = null
     seq.next = null
     this.runCount--
+  }
+
+  /** Fails a sequence that can never fit: larger than the replica's KV cache, or than a static slot. */
+  private refuseOversized(seq: Sequence, tokens: number): boolean {
+    if (this.slotTokens > 0 && tokens > this.slotTokens) {
+      this.listener.onFail(seq, this, 'exceeds-kv-slot', `needs ${tokens} tokens of KV cache; a static slot of replica ${this.index} holds ${this.slotTokens}`)
+      return true
+    }
+    if (this.pool.blocksFor(tokens) <= this.pool.totalBlocks) return false
+    this.listener.onFail(seq, this, 'exceeds-kv-capacity', this.capacityDetail(tokens))
+    return true
   }
 
   private capacityDetail(tokens: number): string {

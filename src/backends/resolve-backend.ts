@@ -5,6 +5,7 @@ import {addFootprints, computeFootprint, type Footprint} from '../cost/footprint
 import {effectiveBandwidthBytesPerS} from '../cost/kv-transfer.js'
 import type {CostModel} from '../cost/types.js'
 import {listPools, type BackendConfig, type PoolConfig} from './backend-config.js'
+import {applyEngineBehaviour} from './engine-behaviour.js'
 import type {KvPathSpec} from './disaggregated.js'
 
 /** Changes applied to a preset before it runs (the model flag, footprint scaling). */
@@ -60,7 +61,7 @@ export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides:
       throw error
     }
     const chips = cost.chipsPerReplica * pool.replicas
-    return {name, config: pool, cost, chips, footprint: computeFootprint(pool.hardware, chips, catalog)}
+    return {name, config: pool, cost: applyEngineBehaviour(cost, pool.scheduler), chips, footprint: computeFootprint(pool.hardware, chips, catalog)}
   })
   return {
     config,

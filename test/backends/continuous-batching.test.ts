@@ -7,29 +7,11 @@ import type {CostModel} from '../../src/cost/types.js'
 import type {TraceRecord} from '../../src/traces/trace-record.js'
 import {createFakeCostModel} from './fake-cost-model.js'
 import {simulateNaively} from './naive-reference.js'
-import {runRecords} from './run-harness.js'
+import {fakeAggregatedConfig, runRecords} from './run-harness.js'
 
 function aggregatedConfig(overrides: {policy?: SchedulerPolicy; maxBatchedTokens?: number; maxBatchSize?: number; blockTokens?: number; replicas?: number; prefixCaching?: boolean; watermarkFraction?: number} = {}): AggregatedBackendConfig {
-  return {
-    kind: 'aggregated',
-    name: 'test',
-    description: 'test backend',
-    model: 'fake-model',
-    sources: ['test'],
-    routing: {policy: 'least-loaded', sessionAffinity: true, maxImbalance: 4},
-    pool: {
-      hardware: 'fake-gpu',
-      replicas: overrides.replicas ?? 1,
-      scheduler: {
-        policy: overrides.policy ?? 'chunked',
-        maxBatchSize: overrides.maxBatchSize ?? 1024,
-        maxBatchedTokens: overrides.maxBatchedTokens ?? 8192,
-        blockTokens: overrides.blockTokens ?? 16,
-        watermarkFraction: overrides.watermarkFraction ?? 0,
-        prefixCaching: overrides.prefixCaching ?? false,
-      },
-    },
-  }
+  const {replicas, ...scheduler} = overrides
+  return fakeAggregatedConfig(scheduler, replicas)
 }
 
 function randomRecords(seed: number, count: number, meanGapUs: number, maxInput = 3000, maxOutput = 300): TraceRecord[] {

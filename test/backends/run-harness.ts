@@ -1,4 +1,5 @@
 import type {BackendHost, SimBackend} from '../../src/backends/backend.js'
+import type {AggregatedBackendConfig, SchedulerSettings} from '../../src/backends/backend-config.js'
 import type {RequestFailure, RequestOutcome, StateSample} from '../../src/metrics/request-outcome.js'
 import {batchesFromIterable} from '../../src/replay/arrivals.js'
 import {ReplayRun, type ReplayRunResult} from '../../src/replay/replay-run.js'
@@ -49,4 +50,21 @@ export async function runRecords(
   })
   const result = await run.run()
   return {sink, result}
+}
+
+/** A one-pool aggregated backend on the fake hardware, least-loaded routing, with the given scheduler settings. */
+export function fakeAggregatedConfig(scheduler: Partial<SchedulerSettings> = {}, replicas = 1): AggregatedBackendConfig {
+  return {
+    kind: 'aggregated',
+    name: 'test',
+    description: 'test backend',
+    model: 'fake-model',
+    sources: ['test'],
+    routing: {policy: 'least-loaded', sessionAffinity: true, maxImbalance: 4},
+    pool: {
+      hardware: 'fake-gpu',
+      replicas,
+      scheduler: {policy: 'chunked', maxBatchSize: 1024, maxBatchedTokens: 8192, blockTokens: 16, watermarkFraction: 0, prefixCaching: false, ...scheduler},
+    },
+  }
 }
