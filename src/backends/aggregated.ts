@@ -4,7 +4,7 @@ import type {AggregatedBackendConfig} from './backend-config.js'
 import {BatchingReplica, type ReplicaListener} from './continuous-batching.js'
 import {ReplicaRouter} from './router.js'
 import type {Sequence} from './sequence.js'
-import {readReplicaState, sumReplicaCounters} from './pool-totals.js'
+import {nextStepEnd, readReplicaState, sumReplicaCounters} from './pool-totals.js'
 
 /**
  * Aggregated serving: every replica does prefill and decode under continuous batching
@@ -37,6 +37,15 @@ export class AggregatedBackend implements SimBackend, ReplicaListener {
 
   readCounters(): Record<string, number> {
     return sumReplicaCounters(this.replicas, '')
+  }
+
+  deliveredTokens(seq: Sequence, timeUs: number): number {
+    if (seq.firstTokenUs < 0) return 0
+    return this.replicas[seq.replica]!.tokensProducedBy(seq, timeUs)
+  }
+
+  nextTokenTimeAfter(timeUs: number): number {
+    return nextStepEnd(this.replicas, timeUs)
   }
 
   onComplete(seq: Sequence, _replica: BatchingReplica, nowUs: number): void {

@@ -33,4 +33,11 @@ export interface SimBackend {
   readState(): BackendState
   /** Engine counters (iterations, closed-form stretches, preemptions, prefix-cache hits) for diagnostics. */
   readCounters(): Record<string, number>
+  /**
+   * Live serving: output tokens of `seq` that have reached the user by `timeUs` (not
+   * before the last event handled), including decode steps inside a closed-form stretch.
+   */
+  deliveredTokens(seq: Sequence, timeUs: number): number
+  /** Live serving: the next time after `timeUs` at which a token leaves between events (Infinity when none). */
+  nextTokenTimeAfter(timeUs: number): number
 }

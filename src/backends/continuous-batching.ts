@@ -157,6 +157,35 @@ export class BatchingReplica implements EventHandler {
     return this.runCount
   }
 
+  // ---------------------------------------------------------------- live serving
+
+  /**
+   * Output tokens `seq` has produced on this replica by `timeUs` (not before the last
+   * event handled), counting the steps of a closed-form decode stretch in progress that
+   * have ended by then. A replay needs only the events; live serving streams each token
+   * at the time it leaves, including those inside a stretch.
+   */
+  tokensProducedBy(seq: Sequence, timeUs: number): number {
+    if (seq.phase !== 2) return seq.generated
+    return Math.min(seq.outputTokens, seq.generated + (this.decode.G - seq.gJoin) + this.stretchStepsEndedBy(timeUs))
+  }
+
+  /** End of the next decode step of the stretch in progress after `timeUs` (Infinity when none). */
+  nextStepEndAfter(timeUs: number): number {
+    if (this.state !== inStretch) return Number.POSITIVE_INFINITY
+    const next = this.stretchStepsEndedBy(timeUs) + 1
+    return next > this.stretchSteps ? Number.POSITIVE_INFINITY : this.stretchStartUs + this.stretch.timeOf(next)
+  }
+
+  private stretchStepsEndedBy(timeUs: number): number {
+    if (this.state !== inStretch) return 0
+    const elapsed = timeUs - this.stretchStartUs
+    if (elapsed < this.stretch.t0) return 0
+    let steps = this.stretch.stepsToCover(elapsed)
+    if (this.stretch.timeOf(steps) > elapsed) steps--
+    return Math.min(steps, this.stretchSteps)
+  }
+
   /** Modes `full` and `prefill`: a new request joins the waiting queue. */
   enqueue(seq: Sequence): void {
     const tokens = this.mode === 'full' ? seq.inputTokens + seq.outputTokens : seq.promptTokens

@@ -3,7 +3,7 @@ import type {BackendHost, BackendState, SimBackend} from './backend.js'
 import type {DisaggregatedBackendConfig} from './backend-config.js'
 import {BatchingReplica, type ReplicaListener} from './continuous-batching.js'
 import {KvLinkNetwork, SharedLink, type TransferListener} from './kv-link-network.js'
-import {readReplicaState, sumReplicaCounters} from './pool-totals.js'
+import {nextStepEnd, readReplicaState, sumReplicaCounters} from './pool-totals.js'
 import {ReplicaRouter} from './router.js'
 import type {Sequence} from './sequence.js'
 
@@ -81,6 +81,18 @@ export class DisaggregatedBackend implements SimBackend, ReplicaListener, Transf
       ...sumReplicaCounters(this.decode, 'decode'),
       kvTransfers: this.network.transfersStarted,
     }
+  }
+
+  deliveredTokens(seq: Sequence, timeUs: number): number {
+    if (seq.firstTokenUs < 0) return 0
+    if (seq.phase === 2) return this.decode[seq.decodeReplica]!.tokensProducedBy(seq, timeUs)
+    // A recomputed prompt's token is counted when the prefill ends but reaches the user
+    // only when its KV lands (deliverToken), while the prefill side still holds the KV.
+    return seq.heldReplica >= 0 ? seq.generated - 1 : seq.generated
+  }
+
+  nextTokenTimeAfter(timeUs: number): number {
+    return nextStepEnd(this.decode, timeUs)
   }
 
   // ------------------------------------------------------------ replica callbacks

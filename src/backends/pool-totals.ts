@@ -38,3 +38,13 @@ export function readReplicaState(replicas: readonly BatchingReplica[], queuedOnl
   }
   return {queueDepth, batchSize, kvUsage: total === 0 ? 0 : used / total}
 }
+
+/** The earliest decode step of a stretch in progress, on any of the replicas, ending after `timeUs`. */
+export function nextStepEnd(replicas: readonly BatchingReplica[], timeUs: number): number {
+  let next = Number.POSITIVE_INFINITY
+  for (const replica of replicas) {
+    const t = replica.nextStepEndAfter(timeUs)
+    if (t < next) next = t
+  }
+  return next
+}

@@ -74,6 +74,31 @@ export class Simulator {
     return this.queue.size
   }
 
+  /** Time of the next event to run (Infinity when none is queued). */
+  get nextEventUs(): number {
+    const next = this.queue.peek()
+    return next === undefined ? Number.POSITIVE_INFINITY : next.timeUs
+  }
+
+  /**
+   * Runs every event due at or before `timeUs`, then moves the clock to `timeUs`: a live
+   * driver advancing the simulation with the wall clock, so that work submitted next
+   * (a request that just arrived) happens at that instant. Later events stay queued.
+   */
+  runUntil(timeUs: number): void {
+    const queue = this.queue
+    for (;;) {
+      const next = queue.peek()
+      if (next === undefined || next.timeUs > timeUs) break
+      queue.pop()
+      if (next.cancelled) continue
+      this.nowUs = next.timeUs
+      this.eventsHandled++
+      next.handler.handleEvent(next)
+    }
+    if (timeUs > this.nowUs) this.nowUs = timeUs
+  }
+
   /** Runs until no event is left (and the feeder has nothing more). */
   async run(feeder?: SimFeeder): Promise<void> {
     const queue = this.queue
