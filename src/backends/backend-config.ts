@@ -1,5 +1,6 @@
 import {z} from 'zod'
 import {describeInput, missingOr, oneOf, positiveInt, text, unitFraction} from '../common/schema-fields.js'
+import {sourcedFraction, sourcedNonNegative, sourcedUnitFraction} from '../catalogs/catalog-schema.js'
 import {precisions} from '../cost/types.js'
 import {schedulerPolicies} from './continuous-batching.js'
 
@@ -36,6 +37,23 @@ export const schedulerSchema = z.strictObject(
   {error: missingOr('a mapping')},
 )
 
+/**
+ * Hardware constants of one pool that replace the catalog's (`calibrate --results`
+ * writes them, fitted to a real run). Each names its source, like every catalog number.
+ */
+export const hardwareOverridesSchema = z.strictObject(
+  {
+    memoryEfficiency: sourcedFraction().optional(),
+    computeEfficiency: z
+      .strictObject({bf16: sourcedFraction().optional(), fp8: sourcedFraction().optional(), fp4: sourcedFraction().optional()}, {error: missingOr('a mapping of precision (bf16, fp8, fp4) to values')})
+      .optional(),
+    layerOverheadUs: sourcedNonNegative().optional(),
+    stepOverheadMs: sourcedNonNegative().optional(),
+    overlapLoss: sourcedUnitFraction().optional(),
+  },
+  {error: missingOr('a mapping')},
+)
+
 export const poolSchema = z.strictObject(
   {
     /** Catalog hardware name (src/catalogs/hardware.yaml). */
@@ -48,6 +66,8 @@ export const poolSchema = z.strictObject(
     /** Model replicas in the pool. */
     replicas: positiveInt(),
     scheduler: schedulerSchema,
+    // -- calibrate --results (issue 12): catalog constants replaced for this pool's hardware
+    hardwareOverrides: hardwareOverridesSchema.optional(),
   },
   {error: missingOr('a mapping')},
 )
@@ -131,6 +151,7 @@ export const backendFileSchema = z.discriminatedUnion('kind', [aggregatedBackend
 
 export type SchedulerSettings = z.infer<typeof schedulerSchema>
 export type PoolConfig = z.infer<typeof poolSchema>
+export type HardwareOverrides = z.infer<typeof hardwareOverridesSchema>
 export type KvTransferConfig = z.infer<typeof kvTransferSchema>
 export type AggregatedBackendConfig = z.infer<typeof aggregatedBackendSchema>
 export type DisaggregatedBackendConfig = z.infer<typeof disaggregatedBackendSchema>

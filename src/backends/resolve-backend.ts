@@ -4,7 +4,7 @@ import {createCostModel} from '../cost/cost-model.js'
 import {addFootprints, computeFootprint, type Footprint} from '../cost/footprint.js'
 import {effectiveBandwidthBytesPerS} from '../cost/kv-transfer.js'
 import type {CostModel} from '../cost/types.js'
-import {listPools, type BackendConfig, type PoolConfig} from './backend-config.js'
+import {listPools, type BackendConfig, type HardwareOverrides, type PoolConfig} from './backend-config.js'
 import {applyEngineBehaviour} from './engine-behaviour.js'
 import type {KvPathSpec} from './disaggregated.js'
 
@@ -46,7 +46,10 @@ export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides:
   const pools = listPools(config).map(([name, pool]): ResolvedPool => {
     let cost: CostModel
     try {
-      cost = createCostModel({hardware: pool.hardware, model: config.model, precision: pool.precision, tp: pool.tp, pp: pool.pp, systems: pool.systems}, catalog)
+      cost = createCostModel(
+        {hardware: pool.hardware, model: config.model, precision: pool.precision, tp: pool.tp, pp: pool.pp, systems: pool.systems},
+        withHardwareOverrides(catalog, pool.hardware, pool.hardwareOverrides),
+      )
     } catch (error) {
       if (error instanceof TracebenchError) {
         throw new TracebenchError(`backend ${config.name}, ${name} pool: ${error.message}`, {
@@ -70,6 +73,15 @@ export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides:
     footprint: addFootprints(pools.map((p) => p.footprint)),
     kvPath: config.kind === 'disaggregated' ? resolveKvPath(config, catalog, pools) : null,
   }
+}
+
+/** The catalog with one hardware entry's constants replaced by a pool's `hardwareOverrides`. */
+export function withHardwareOverrides(catalog: Catalog, hardwareName: string, overrides: HardwareOverrides | undefined): Catalog {
+  if (overrides === undefined) return catalog
+  const base = catalog.hardware(hardwareName)
+  const {computeEfficiency, ...scalars} = overrides
+  const spec = {...base, ...scalars, computeEfficiency: {...base.computeEfficiency, ...computeEfficiency}}
+  return {...catalog, hardware: (name: string) => (catalog.hardware(name).name === base.name ? spec : catalog.hardware(name))}
 }
 
 function applyOverrides(base: BackendConfig, catalog: Catalog, overrides: BackendOverrides): BackendConfig {
