@@ -1,7 +1,8 @@
 import type {Benchmark} from './benchmark.js'
 import {parallelBenchmark} from './parallel.bench.js'
+import {serveBenchmark} from './serve.bench.js'
 import {simulateBenchmark} from './simulate.bench.js'
 import {traceReaderBenchmark} from './trace-reader-benchmark.js'
 
 /** Benchmarks `npm run bench` runs, in order. Add a module here to add a benchmark. */
-export const benchmarks: Benchmark[] = [traceReaderBenchmark, simulateBenchmark, parallelBenchmark]
+export const benchmarks: Benchmark[] = [traceReaderBenchmark, simulateBenchmark, parallelBenchmark, serveBenchmark]

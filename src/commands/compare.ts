@@ -6,6 +6,7 @@ import {TracebenchCommand} from '../common/base-command.js'
 import {TracebenchError} from '../common/errors.js'
 import {ExitCode} from '../common/exit-codes.js'
 import {compareResults, type ComparisonReport} from '../compare/compare-results.js'
+import {serializeComparison} from '../compare/comparison-file.js'
 import {parseErrorLimit} from '../compare/error-limit.js'
 import {comparisonToBmf, comparisonToJunit, comparisonToMarkdown, formatComparison} from '../compare/format-comparison.js'
 import {readResultsFile} from '../metrics/results-file.js'
@@ -73,7 +74,7 @@ The two files must replay the same trace, judged by what was read (requests, ses
       await writeFileAtomic(path, text)
       outputs.push(path)
     }
-    await write(flags.out, `${JSON.stringify({schema: 'tracebench.comparison', schemaVersion: 1, ...report}, null, 2)}\n`)
+    await write(flags.out, serializeComparison(report, base, other))
     await write(flags.junit, comparisonToJunit(report))
     const markdown = comparisonToMarkdown(report)
     await write(flags['summary-md'], markdown)

@@ -81,7 +81,7 @@ function parseRateScale(text: string): number {
   return value
 }
 
-function parsePoolReplicas(entries: readonly string[]): Record<string, number> | undefined {
+export function parsePoolReplicas(entries: readonly string[]): Record<string, number> | undefined {
   if (entries.length === 0) return undefined
   const replicas: Record<string, number> = {}
   for (const entry of entries) {

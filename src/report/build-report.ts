@@ -5,6 +5,7 @@ import {renderProvenance} from './provenance.js'
 import type {ReportInputs} from './report-inputs.js'
 import type {ChartSection} from './report-section.js'
 import {buildClaimsSection, buildCrossoverSection} from './sections/claims.js'
+import {buildComparisonSection} from './sections/comparison.js'
 import {buildLatencySection} from './sections/latency.js'
 import {buildInteractivitySection, buildThroughputLoadSection, listSeries} from './sections/load.js'
 import {buildTimelineSection} from './sections/timeline.js'
@@ -16,7 +17,14 @@ import {readVendorScripts} from './vendor-scripts.js'
  * claims notes last. Sections without data carry the note saying why.
  */
 export function buildChartSections(inputs: ReportInputs, runs: readonly PreparedRun[] = prepareRuns(inputs)): ChartSection[] {
-  const measured = [buildLatencySection(runs), buildThroughputLoadSection(runs, inputs.capacity ?? []), buildInteractivitySection(runs), buildTimelineSection(runs)]
+  const comparison = buildComparisonSection(inputs.comparisons)
+  const measured = [
+    buildLatencySection(runs),
+    ...(comparison === null ? [] : [comparison]),
+    buildThroughputLoadSection(runs, inputs.capacity ?? []),
+    buildInteractivitySection(runs),
+    buildTimelineSection(runs),
+  ]
   const claims = [buildClaimsSection(inputs.claims), buildCrossoverSection(inputs.claims)]
   const hasClaims = (inputs.claims?.report.claims.length ?? 0) > 0
   return hasClaims ? [...claims, ...measured] : [...measured, ...claims]

@@ -3,6 +3,7 @@ import {dirname, join} from 'node:path'
 import {z} from 'zod'
 import {claimsReportSchemaId, claimsReportSchemaVersion, type ClaimsReport} from '../claims/claims-report.js'
 import {TracebenchError} from '../common/errors.js'
+import {comparisonSchemaId, validateComparisonFile} from '../compare/comparison-file.js'
 import {formatIssues, readResultsFile, resultsSchemaId, validateResults} from '../metrics/results-file.js'
 import {capacitySchemaId, readCapacityReport, type CapacityReport} from '../parallel/capacity-report.js'
 import {sweepIndexSchemaId, validateSweepIndex, type SweepIndex} from '../parallel/sweep-index.js'
@@ -11,7 +12,7 @@ import type {ReportCapacity, ReportInputs, ReportSweep} from './report-inputs.js
 /** What one command-line argument turned out to be, for the command's summary and --json. */
 export interface CollectedSource {
   path: string
-  kind: 'results' | 'sweep' | 'claims' | 'capacity'
+  kind: 'results' | 'sweep' | 'claims' | 'capacity' | 'comparison'
   /** Results files it contributed (1 for a results file, the points of a sweep). */
   resultsFiles: number
 }
@@ -115,8 +116,15 @@ async function addFile(path: string, inputs: ReportInputs): Promise<CollectedSou
       inputs.capacity?.push(...describeCapacity(await readCapacityReport(path), path))
       return {path, kind: 'capacity', resultsFiles: 0}
     }
+    case comparisonSchemaId: {
+      const file = validateComparisonFile(data, path)
+      const c = file.comparison
+      inputs.runs?.push({results: file.baseResults, path: c.base.path, label: `BASE ${c.base.backend}`}, {results: file.otherResults, path: c.other.path, label: `OTHER ${c.other.backend}`})
+      inputs.comparisons = [...(inputs.comparisons ?? []), {report: c, path}]
+      return {path, kind: 'comparison', resultsFiles: 2}
+    }
     default:
-      throw inputError(`${path}: not a tracebench results file, sweep index, claims.json or capacity.json (its "schema" is ${JSON.stringify(schema ?? null)})`)
+      throw inputError(`${path}: not a tracebench results file, sweep index, claims.json or capacity.json, nor a comparison from compare --out (its "schema" is ${JSON.stringify(schema ?? null)})`)
   }
 }
 

@@ -1,4 +1,5 @@
 import type {ClaimsReport} from '../claims/claims-report.js'
+import type {ComparisonReport} from '../compare/compare-results.js'
 import type {ResultsFile} from '../metrics/results-file.js'
 import type {SweepIndex} from '../parallel/sweep-index.js'
 
@@ -20,6 +21,14 @@ export interface ReportInputs {
   claims?: ReportClaims
   /** The command line that built the report (argv after the binary), shown in provenance. */
   command?: string[]
+  // -- compare (issue 12): comparisons of two results files; their runs are in `runs` too
+  comparisons?: ReportComparison[]
+}
+
+/** A comparison written by `tracebench compare --out`: the error table and its chart. */
+export interface ReportComparison {
+  report: ComparisonReport
+  path?: string | null
 }
 
 export interface ReportRun {

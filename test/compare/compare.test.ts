@@ -103,6 +103,18 @@ describe('tracebench compare (CLI)', () => {
     for (let i = 1; i < top.length; i++) expect(top[i].differenceMs).toBeLessThanOrEqual(top[i - 1].differenceMs)
   })
 
+  it('writes a comparison file that tracebench report renders (both curves and the error table)', () => {
+    const out = cli(join(dir, 'slow.json'), join(dir, 'fast.json'), '--out', join(dir, 'cmp.json'))
+    expect(out.status, out.stderr).toBe(0)
+    const report = spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'report', join(dir, 'cmp.json'), '--out', join(dir, 'cmp.html')], {cwd: root, encoding: 'utf8'})
+    expect(report.status, report.stderr).toBe(0)
+    const html = readFileSync(join(dir, 'cmp.html'), 'utf8')
+    expect(html).toContain('Comparison: OTHER against BASE')
+    expect(html).toContain('BASE gpu-h100')
+    expect(html).toContain('OTHER gpu-h100')
+    expect(html).toContain('ttft.p90')
+  })
+
   it('exits 2 on bad input, naming it', () => {
     const bad = cli(join(dir, 'slow.json'), join(dir, 'fast.json'), '--max-error', 'ttft.p90')
     expect(bad.status).toBe(2)

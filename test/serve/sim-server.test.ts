@@ -62,10 +62,11 @@ describe('tracebench serve (OpenAI SDK as the client)', () => {
     let decodeMs = 0
     for (let j = 1; j < output; j++) decodeMs += cost.decodeStepMs(1, input + j - 1)
     // No token leaves before the simulation produces it, and the tokens are paced by the
-    // decode steps, not sent in one burst at the end. (Upper bounds on a loaded test
-    // machine would measure the machine; the property test measures the delay.)
+    // decode steps, not sent in one burst at the end (a stalled test machine may delay the
+    // first token, hence half). Upper bounds on a loaded machine would measure the machine.
     expect(firstContentMs).toBeGreaterThanOrEqual(prefillMs - 1)
-    expect(lastContentMs - firstContentMs).toBeGreaterThanOrEqual(decodeMs - 1)
+    expect(lastContentMs).toBeGreaterThanOrEqual(prefillMs + decodeMs - 1)
+    expect(lastContentMs - firstContentMs).toBeGreaterThanOrEqual(decodeMs / 2)
   })
 
   it('streams a text completion', async () => {
