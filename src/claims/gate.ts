@@ -11,7 +11,8 @@ import {compareWithBaseline, formatPct, type RegressionLimit} from './regression
  */
 
 export interface GateCheck {
-  kind: 'threshold' | 'regression'
+  /** `harness`: a real-endpoint run that is not a measurement (fails closed, whatever the thresholds). */
+  kind: 'threshold' | 'regression' | 'harness'
   /** The check in canonical form: `ttft.p99<300ms`, `tpot.p90:+10%`. */
   name: string
   /** As the user wrote it. */
@@ -60,7 +61,8 @@ export interface GateInput {
 }
 
 export function evaluateGate(input: GateInput): GateReport {
-  const checks: GateCheck[] = []
+  const checks: GateCheck[] = [...harnessChecks(input.results, 'results')]
+  if (input.baseline !== undefined) checks.push(...harnessChecks(input.baseline, 'baseline'))
   for (const slo of input.thresholds) checks.push(checkThreshold(slo, input.results))
   const regressions = input.regressions ?? []
   if (regressions.length > 0 && input.baseline === undefined) {
@@ -76,6 +78,28 @@ export function evaluateGate(input: GateInput): GateReport {
     failed,
     warnings: input.baseline === undefined ? [] : compareConfigurations(input.results, input.baseline),
   }
+}
+
+/**
+ * Fail closed: a real-endpoint run whose harness fell behind, or that was interrupted, is
+ * not a measurement, so no threshold or regression check can pass it.
+ */
+function harnessChecks(results: ResultsFile, which: 'results' | 'baseline'): GateCheck[] {
+  const harness = results.http?.harness
+  if (harness === undefined || harness.valid) return []
+  return [
+    {
+      kind: 'harness',
+      name: `${which}.harness.valid`,
+      expression: `${which} is a valid measurement`,
+      metric: 'harness.valid',
+      unit: 'count',
+      passed: false,
+      actual: null,
+      limit: 'a valid run',
+      reason: `invalid run (${harness.invalidReasons.join('; ')})`,
+    },
+  ]
 }
 
 function checkThreshold(slo: Slo, results: ResultsFile): GateCheck {

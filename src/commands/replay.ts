@@ -1,9 +1,15 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
 import {TracebenchError} from '../common/errors.js'
 import {writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
 import {formatResultsSummary} from '../metrics/summary-table.js'
+import {endpointFlags, endpointOverrides, harnessOptions} from '../http/endpoint-flags.js'
+import {isEndpointSpec, resolveEndpoint} from '../http/endpoint-config.js'
+import {reportEndpointRun} from '../replay/endpoint-run-report.js'
+import {withInterrupt} from '../replay/interrupt-signal.js'
+import {runEndpointReplay} from '../replay/run-endpoint-replay.js'
 import {runReplay} from '../replay/run-replay.js'
+import {parseShard} from '../parallel/shard.js'
 import {traceFormats, type TraceFormat} from '../traces/trace-record.js'
 
 export interface ReplayCommandResult {
@@ -12,19 +18,25 @@ export interface ReplayCommandResult {
   results: ResultsFile
 }
 
+type ReplayFlags = Interfaces.InferredFlags<typeof Replay.flags>
+
 export default class Replay extends TracebenchCommand {
-  static override summary = 'Replay a trace against a simulated backend and write a results file'
+  static override summary = 'Replay a trace against a simulated backend or a real OpenAI-compatible endpoint and write a results file'
   static override description = `Runs the trace through a discrete-event simulation of the backend in virtual time (continuous batching, KV-cache admission and preemption, prefix caching, and for disaggregated backends the KV transfer between pools), records TTFT, TPOT, ITL, E2E, queue and KV-transfer time in HDR histograms, prints a short summary and writes the results file (JSON, versioned schema).
 
 TRACE is a trace file (Azure CSV, BurstGPT CSV, Mooncake JSONL, tracebench JSONL; .gz accepted) or a synthesized trace: synth:chat, synth:coding or synth:agentic, with optional ?requests=N&rate=R&turns=T&seed=S (default 1,000 requests at the profile's rate; the seed defaults to --seed).
 
-Session turns are replayed closed-loop: a turn is released when the previous turn of its session has produced its last token, plus its think time. --rate-scale multiplies the arrival rate of open-loop requests and session starts; think times are not scaled.`
+Session turns are replayed closed-loop: a turn is released when the previous turn of its session has produced its last token, plus its think time. --rate-scale multiplies the arrival rate of open-loop requests and session starts; think times are not scaled.
+
+With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace is sent to a real server on the wall clock: streaming requests sized to the trace's tokens, sessions carrying their history, sent from worker threads that measure their own send lag. A run whose client fell behind is written but marked invalid (exit 97), and \`gate\` fails on it. Ctrl-C writes the partial results marked interrupted (exit 130). The API key comes from the environment (--api-key-env, default OPENAI_API_KEY) and is never written anywhere.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> ../shared/traces/azure-2023/AzureLLMInferenceTrace_conv.csv --backend cs3 --out results/conv-cs3.json',
     "<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend trn3-cs3 --rate-scale 4 --slo 'ttft.p90<=2s' --slo 'tpot.p90<=1ms' --out results/chat-x4.json",
     '<%= config.bin %> <%= command.id %> synth:agentic?requests=2000 --backend gpu-h100 --model llama-3.1-8b --out results/agentic.json --requests-out results/agentic-requests.csv',
     '<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend ./my-backend.yaml --replicas decode=2 --out results/custom.json --json',
+    '<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend http://127.0.0.1:8000/v1 --ignore-eos --limit 500 --out results/vllm.json',
+    '<%= config.bin %> <%= command.id %> synth:agentic?requests=200 --backend ./endpoints/sglang.yaml --shard 0/4 --start-at 2026-03-01T12:00:00Z --out results/part-0.json',
   ]
 
   static override enableJsonFlag = true
@@ -34,8 +46,8 @@ Session turns are replayed closed-loop: a turn is released when the previous tur
   }
 
   static override flags = {
-    backend: Flags.string({char: 'b', description: 'backend preset name (see `backends list`) or backend YAML file', required: true}),
-    model: Flags.string({char: 'm', description: "model (catalog name or alias); default: the backend's"}),
+    backend: Flags.string({char: 'b', description: 'backend preset name (see `backends list`), backend YAML file, endpoint URL (http://HOST:PORT/v1) or endpoint file (kind: openai)', required: true}),
+    model: Flags.string({char: 'm', description: "model (catalog name or alias); default: the backend's. Real endpoints: the model name sent (default: the first of GET /v1/models)"}),
     'rate-scale': Flags.string({char: 'r', description: 'arrival-rate multiplier (> 0; 2 = twice the trace rate)', default: '1'}),
     limit: Flags.integer({description: 'replay only the first N requests', min: 1}),
     seed: Flags.integer({description: 'seed for synthesized traces and random routing', default: 1}),
@@ -46,10 +58,13 @@ Session turns are replayed closed-loop: a turn is released when the previous tur
     format: Flags.option({description: 'trace format (default: detected from content)', options: traceFormats as TraceFormat[]})(),
     'skip-invalid': Flags.boolean({description: 'skip malformed trace rows instead of stopping'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
+    shard: Flags.string({description: 'real endpoints: send only this share of the sessions, INDEX/COUNT (0-based), e.g. --shard $JOB_COMPLETION_INDEX/4'}),
+    ...endpointFlags,
   }
 
   async run(): Promise<ReplayCommandResult> {
     const {args, flags} = await this.parse(Replay)
+    if (isEndpointSpec(flags.backend)) return this.runEndpoint(args.trace, flags)
     const results = await runReplay({
       trace: args.trace,
       backend: flags.backend,
@@ -69,6 +84,38 @@ Session turns are replayed closed-loop: a turn is released when the previous tur
     this.log(formatResultsSummary(results))
     this.log('')
     this.log(`results: ${flags.out}${flags['requests-out'] === undefined ? '' : `\nrequests: ${flags['requests-out']}`}`)
+    return {out: flags.out, requestsOut: flags['requests-out'] ?? null, results}
+  }
+
+  private async runEndpoint(trace: string, flags: ReplayFlags): Promise<ReplayCommandResult> {
+    if (flags.replicas !== undefined) throw new TracebenchError('--replicas applies to simulated backends, not to a real endpoint')
+    const endpoint = resolveEndpoint(flags.backend, endpointOverrides(flags))
+    const {value: results, interrupted} = await withInterrupt((signal) =>
+      runEndpointReplay(
+        {
+          trace,
+          endpoint,
+          rateScale: parseRateScale(flags['rate-scale']),
+          limit: flags.limit,
+          seed: flags.seed,
+          slos: flags.slo ?? [],
+          requestsOut: flags['requests-out'],
+          traceFormat: flags.format,
+          skipInvalid: flags['skip-invalid'],
+          shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+          argv: ['replay', ...this.argv],
+          ...harnessOptions(flags),
+        },
+        {signal},
+      ),
+    )
+    await writeResultsFile(flags.out, results)
+    this.log(formatResultsSummary(results))
+    this.log('')
+    this.log(`results: ${flags.out}${flags['requests-out'] === undefined ? '' : `\nrequests: ${flags['requests-out']}`}`)
+    const verdict = reportEndpointRun(results, interrupted)
+    for (const line of verdict.lines) this.logToStderr(line)
+    if (verdict.exitCode !== 0) this.exit(verdict.exitCode)
     return {out: flags.out, requestsOut: flags['requests-out'] ?? null, results}
   }
 }

@@ -12,6 +12,10 @@ export const ExitCode = {
   thresholdsFailed: 99,
   /** A configuration file (catalog, backend, claims) is invalid. */
   invalidConfig: 104,
+  /** A real-endpoint run is not a measurement: the harness fell behind (invalid), or every request failed. */
+  notAMeasurement: 97,
+  /** Stopped by Ctrl-C or SIGTERM; what was finished is written (partial results marked interrupted). */
+  interrupted: 130,
   /** Unexpected internal error (a bug): please report it. */
   internal: 70,
 } as const

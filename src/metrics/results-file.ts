@@ -154,6 +154,74 @@ export const timeseriesSchema = z
     message: 'tS, queueDepth, batchSize and kvUsage must have the same length',
   })
 
+// --- Real endpoints (issue 11): what an HTTP replay adds. Optional; absent for simulations. ---
+
+/** How the harness did: the evidence that the client was not the bottleneck (see README, "What the harness certifies"). */
+export const harnessSchema = z.strictObject({
+  /** False when the client fell behind or the run was interrupted: the numbers are not a measurement, and `gate` fails. */
+  valid: z.boolean(),
+  invalidReasons: z.array(z.string()),
+  interrupted: z.boolean(),
+  thresholds: z.strictObject({maxSendLagP99Ms: z.number().nonnegative(), minAchievedRatio: z.number().nonnegative()}),
+  /** Actual send minus scheduled send (or closed-loop release), every request sent after warm-up. */
+  sendLag: metricEntrySchema,
+  /** First content chunk minus the actual send (TTFT without the client's own lag). */
+  ttftFromSend: metricEntrySchema,
+  scheduled: count,
+  sent: count,
+  /** Scheduled but never sent (duration limit, interrupt). */
+  notSent: count,
+  warmup: count,
+  /** Requests scheduled per second of scheduled span, and sent per second of actual send span. */
+  offeredRatePerS: nullableNumber,
+  achievedRatePerS: nullableNumber,
+  achievedRatio: nullableNumber,
+  concurrency: z.number().int().positive().nullable(),
+  connectionsPerWorker: z.number().int().positive(),
+  /** Requests that found every connection of their worker busy and queued in the client. */
+  waitedForConnection: count,
+  workers: z.array(
+    z.strictObject({
+      shard: z.string(),
+      index: count,
+      requests: count,
+      eventLoopDelayMs: z.strictObject({p50: z.number(), p99: z.number(), max: z.number()}),
+      cpuUserS: z.number().nonnegative(),
+      cpuSystemS: z.number().nonnegative(),
+      /** Event-loop utilization: the share of the run the thread was busy. */
+      utilization: z.number().nonnegative(),
+      peakInFlight: count,
+    }),
+  ),
+})
+
+/** Token accounting: what was asked for, what the server reported, and how the stream carried it. */
+export const tokenAccountingSchema = z.strictObject({
+  tokenizer: z.string(),
+  /** Over completed requests: what the prompts were built to hold (content only) and the max_tokens asked. */
+  intended: z.strictObject({inputTokens: count, outputTokens: count}),
+  /** Over completed requests whose stream carried `usage`. */
+  server: z.strictObject({requests: count, inputTokens: count, outputTokens: count}),
+  /** Server minus intended, over the requests with usage (a chat template adds prompt tokens; an early stop removes output). */
+  difference: z.strictObject({inputTokens: z.number().int(), outputTokens: z.number().int()}),
+  /** Completed requests that got fewer output tokens than asked. */
+  shortAnswers: count,
+  chunks: z.strictObject({events: count, content: count, tokens: count, maxTokensPerChunk: count, multiTokenChunks: count}),
+})
+
+export const httpRunSchema = z.strictObject({
+  endpoint: z.strictObject({url: z.string(), api: z.string(), model: z.string()}),
+  /** `--shard i/n` of this file (merged files list every part) and `--start-at` as given. */
+  shards: z.array(z.string()),
+  startAt: z.string().nullable(),
+  harness: harnessSchema,
+  tokens: tokenAccountingSchema,
+})
+export type HarnessReport = z.infer<typeof harnessSchema>
+export type TokenAccounting = z.infer<typeof tokenAccountingSchema>
+export type HttpRunReport = z.infer<typeof httpRunSchema>
+// --- end of real-endpoint block ---
+
 export const resultsFileSchema = z.strictObject({
   schema: z.literal(resultsSchemaId),
   schemaVersion: z.literal(resultsSchemaVersion),
@@ -174,6 +242,8 @@ export const resultsFileSchema = z.strictObject({
   parts: z.number().int().positive().optional(),
   /** The seeds of the merged parts, in merge order (absent for a single run). */
   seeds: z.array(z.number().int()).optional(),
+  /** Real endpoints only (issue 11): harness self-certification and token accounting. */
+  http: httpRunSchema.optional(),
 })
 
 export type ResultsFile = z.infer<typeof resultsFileSchema>
@@ -202,6 +272,9 @@ export interface BuildResultsInput {
   backend: ResultsBackend
   slos: readonly (Slo | string)[]
   snapshot: MetricsSnapshot
+  /** Real endpoints: the harness and token-accounting block, and the definitions as they apply there. */
+  http?: HttpRunReport
+  definitions?: Record<string, MetricDefinition>
 }
 
 let cachedTool: {name: string; version: string} | undefined
@@ -235,13 +308,14 @@ export function buildResultsFile(input: BuildResultsInput): ResultsFile {
     trace: input.trace,
     backend: input.backend,
     slos: canonicalSloList(input.slos),
-    definitions: exportDefinitions(),
+    definitions: input.definitions ?? exportDefinitions(),
     window: input.snapshot.window,
     counters: input.snapshot.counters,
     metrics: input.snapshot.metrics,
     userSpeed: input.snapshot.userSpeed,
     timeseries: input.snapshot.timeseries,
   }
+  if (input.http !== undefined) results.http = input.http
   // Validate now so a producer bug surfaces at the replay, not when someone reads the file.
   return normalizeResults(results, 'results')
 }

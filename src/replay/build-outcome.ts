@@ -1,4 +1,5 @@
 import type {Sequence} from '../backends/sequence.js'
+import type {StreamResult} from '../http/endpoint-client.js'
 import type {RequestFailure, RequestOutcome} from '../metrics/request-outcome.js'
 
 /**
@@ -28,4 +29,49 @@ export function buildOutcome(seq: Sequence, completionUs: number): RequestOutcom
 
 export function buildFailure(seq: Sequence, reason: string, detail: string): RequestFailure {
   return {index: seq.index, arrivalUs: seq.arrivalUs, reason, detail}
+}
+
+/** A real request's schedule and send, as the wall-clock driver knew it. */
+export interface SentRequest {
+  index: number
+  /** Scheduled send (open loop) or closed-loop release, µs from the run's start. */
+  arrivalUs: number
+  /** Actual send, µs from the start (fractional). */
+  sendUs: number
+  /** sendUs - arrivalUs, whole µs, at least 0. */
+  lagUs: number
+  sessionId?: string
+  turn?: number
+}
+
+/**
+ * The metrics record of a streamed answer. TTFT runs from the scheduled arrival (so a late
+ * send cannot hide queueing) to the first chunk that carried content. `startUs` is the
+ * actual send, so `queue` is the client's own send lag; the server's queueing is inside
+ * TTFT. Output tokens are the server's count (`usage`) when it reported one, else the
+ * tokens counted chunk by chunk; input tokens likewise, else the intended count.
+ */
+export function outcomeFromStream(sent: SentRequest, result: StreamResult, toRunUs: (ms: number) => number, intendedInputTokens: number): RequestOutcome {
+  const usage = result.usage
+  const outcome: RequestOutcome = {
+    index: sent.index,
+    arrivalUs: sent.arrivalUs,
+    startUs: Math.round(sent.sendUs),
+    firstTokenUs: Math.round(toRunUs(result.firstContentMs!)),
+    completionUs: Math.round(toRunUs(result.lastContentMs!)),
+    inputTokens: usage?.promptTokens ?? intendedInputTokens,
+    outputTokens: usage?.completionTokens ?? result.countedTokens,
+    cachedTokens: usage?.cachedTokens ?? 0,
+    kvTransferUs: 0,
+    itlGapsUs: result.itlGapsUs,
+    preemptions: 0,
+    sendLagUs: sent.lagUs,
+  }
+  if (sent.sessionId !== undefined) outcome.sessionId = sent.sessionId
+  if (sent.turn !== undefined) outcome.turn = sent.turn
+  return outcome
+}
+
+export function failureFromStream(sent: SentRequest, failure: {reason: string; detail: string}): RequestFailure {
+  return {index: sent.index, arrivalUs: sent.arrivalUs, reason: failure.reason, detail: failure.detail}
 }

@@ -136,7 +136,7 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
   return {results, run, backend}
 }
 
-function openRecords(spec: TraceSpec, seed: number, options: ReplayOptions): {records: {batches: RecordBatches}; format: () => string} {
+export function openRecords(spec: TraceSpec, seed: number, options: ReplayOptions): {records: {batches: RecordBatches}; format: () => string} {
   if ('path' in spec) {
     const traceFormat = spec.format ?? options.traceFormat
     // Sweeps and capacity searches replay one file many times per thread: parse it once.

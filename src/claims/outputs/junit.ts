@@ -69,7 +69,7 @@ export function gateToJunit(report: GateReport): string {
   }
   if (report.baseline !== null) properties.baseline = report.baseline.path
   const cases: JunitCase[] = report.checks.map((check) => {
-    const testCase: JunitCase = {name: check.name, classname: `tracebench.gate.${check.kind === 'threshold' ? 'thresholds' : 'regressions'}`}
+    const testCase: JunitCase = {name: check.name, classname: `tracebench.gate.${check.kind === 'threshold' ? 'thresholds' : check.kind === 'harness' ? 'harness' : 'regressions'}`}
     if (!check.passed) {
       const measured = `measured ${formatMeasured(check.actual, check.unit)}, limit ${check.limit}`
       const baseline = check.baseline === undefined ? '' : `, baseline ${formatMeasured(check.baseline, check.unit)}`

@@ -1,0 +1,69 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {resolveEndpoint} from '../../src/http/endpoint-config.js'
+import {decodeHistogram} from '../../src/metrics/histograms.js'
+import {runEndpointReplay} from '../../src/replay/run-endpoint-replay.js'
+import {startFixtureServer, type Dialect, type FixtureServer} from './fixture-server.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'tracebench-endpoint-'))
+let server: FixtureServer | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+/** A native trace: `count` open-loop requests `gapMs` apart. */
+function writeTrace(name: string, rows: Array<Record<string, unknown>>): string {
+  const file = join(dir, name)
+  writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`)
+  return file
+}
+
+function openLoop(count: number, gapMs: number, input = 20, output = 8): Array<Record<string, unknown>> {
+  return Array.from({length: count}, (_, i) => ({arrivalUs: i * gapMs * 1000, inputTokens: input, outputTokens: output}))
+}
+
+describe('replay against an OpenAI-compatible server', () => {
+  for (const dialect of ['vllm', 'sglang', 'openai'] as Dialect[]) {
+    it(`measures TTFT, ITL and tokens against the ${dialect} dialect's own timestamps`, async () => {
+      server = await startFixtureServer({dialect, firstTokenMs: 40, chunkIntervalMs: 10, tokensPerChunk: dialect === 'sglang' ? 2 : 1})
+      const trace = writeTrace(`${dialect}.jsonl`, openLoop(12, 20))
+      const results = await runEndpointReplay({trace, endpoint: resolveEndpoint(server.url), workers: 1})
+      expect(results.backend.kind).toBe('http')
+      expect(results.backend.model).toBe('fixture-model')
+      expect(results.counters.completed).toBe(12)
+      expect(results.counters.failed).toBe(0)
+      expect(results.counters.outputTokens).toBe(12 * 8)
+      expect(results.counters.inputTokens).toBe(12 * 20)
+      const http = results.http!
+      expect(http.tokens.intended.inputTokens).toBe(12 * 20)
+      expect(http.tokens.difference).toEqual({inputTokens: 0, outputTokens: 0})
+      expect(http.tokens.chunks.tokens).toBe(12 * 8)
+      expect(http.tokens.chunks.maxTokensPerChunk).toBe(dialect === 'sglang' ? 2 : 1)
+      // The client's TTFT from its send is the server's (40 ms after the role-only chunk) plus
+      // loopback and parsing: never less. Upper bounds are loose: the machine is shared.
+      const serverTtft = server.requests.map((r) => r.firstContentMs! - r.receivedMs)
+      const clientFromSend = http.harness.ttftFromSend
+      expect(clientFromSend.count).toBe(12)
+      expect(Math.min(...serverTtft)).toBeGreaterThanOrEqual(39)
+      expect(clientFromSend.min!).toBeGreaterThanOrEqual(Math.min(...serverTtft) - 0.5)
+      expect(clientFromSend.p50!).toBeLessThan(Math.max(...serverTtft) + 250)
+      // ITL: chunks 10 ms apart (as the server wrote them), spread over their tokens.
+      const perChunk = dialect === 'sglang' ? 2 : 1
+      const serverGaps = server.requests.flatMap((r) => r.contentChunkMs.slice(1).map((t, i) => t - r.contentChunkMs[i]!))
+      const serverMeanPerToken = serverGaps.reduce((a, b) => a + b, 0) / serverGaps.length / perChunk
+      expect(results.metrics.itl.count).toBe(12 * (8 - perChunk))
+      expect(results.metrics.itl.mean!).toBeGreaterThan(serverMeanPerToken * 0.7)
+      expect(results.metrics.itl.mean!).toBeLessThan(serverMeanPerToken * 1.3 + 5)
+      // TPOT spans first to last content chunk, over the server's token count.
+      expect(results.metrics.tpot.mean!).toBeGreaterThan(serverMeanPerToken * perChunk * (8 / perChunk - 1) / 7 * 0.7)
+      // TTFT from the schedule includes the send lag, so it is at least TTFT from the send.
+      expect(results.metrics.ttft.p50!).toBeGreaterThanOrEqual(clientFromSend.p50! - 0.01)
+      expect(decodeHistogram(http.harness.sendLag.histogram).totalCount).toBe(12)
+      expect(http.harness.sent).toBe(12)
+      expect(results.definitions.ttft!.formula).toContain('first streamed chunk that carries content')
+    })
+  }
+})
