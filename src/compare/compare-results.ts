@@ -63,6 +63,8 @@ export interface ComparisonReport {
   /** When per-request logs were given: requests matched by index, MAPE per request, the most different ones. */
   requests: {matched: number; ttftMapePct: number | null; e2eMapePct: number | null; top: RequestDifference[]} | null
   checks: ErrorCheck[]
+  /** Runs their own harness marked invalid (the client fell behind): not measurements, so no limit can pass. */
+  invalidRuns: string[]
   passed: boolean
 }
 
@@ -102,7 +104,14 @@ export function compareResults(base: ResultsFile, other: ResultsFile, options: C
   const mape: Record<string, number | null> = {}
   for (const metric of comparedDistributions) mape[metric] = distributionMape(base, other, metric)
   const requests = options.baseRequests !== undefined && options.otherRequests !== undefined ? compareRequests(options.baseRequests, options.otherRequests, options.topRequests ?? 10) : null
+  const invalidRuns = [
+    ...invalidReasons(options.basePath, base),
+    ...invalidReasons(options.otherPath, other),
+  ]
   const checks = (options.limits ?? []).map((limit) => checkLimit(limit, rows, mape, base, other))
+  if (checks.length > 0 && invalidRuns.length > 0) {
+    checks.push({limit: 'valid runs', key: 'harness', error: null, allowed: null, passed: false, reason: invalidRuns.join('; ')})
+  }
   return {
     base: describeSide(options.basePath, base),
     other: describeSide(options.otherPath, other),
@@ -114,8 +123,15 @@ export function compareResults(base: ResultsFile, other: ResultsFile, options: C
     mapePercentiles,
     requests,
     checks,
+    invalidRuns,
     passed: checks.every((c) => c.passed),
   }
+}
+
+function invalidReasons(path: string, results: ResultsFile): string[] {
+  const harness = results.http?.harness
+  if (harness === undefined || harness.valid) return []
+  return [`${path} is an invalid run (${harness.invalidReasons.join('; ') || 'interrupted'})`]
 }
 
 function row(base: ResultsFile, other: ResultsFile, key: string, unit: string): ComparisonRow {

@@ -18,6 +18,7 @@ function describe(report: ComparisonReport): string[] {
   const side = (label: string, s: ComparisonReport['base']) => `${label}: ${s.path} (${s.backend}, ${s.kind}, ${s.model}; ${s.completed} of ${s.requests} requests completed)`
   const lines = [side('BASE ', report.base), side('OTHER', report.other), `trace: ${report.sameTrace ? report.traceCheck : `DIFFERENT (${report.traceCheck})`}`]
   if (report.configDifferences.length > 0) lines.push(`differences in configuration: ${report.configDifferences.join('; ')}`)
+  for (const invalid of report.invalidRuns) lines.push(`WARNING: ${invalid}: its numbers are not a measurement`)
   return lines
 }
 

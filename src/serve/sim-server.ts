@@ -2,9 +2,10 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 import type {ResolvedBackend} from '../backends/resolve-backend.js'
 import type {ModelSpec} from '../catalogs/load-catalog.js'
+import type {RequestOutcome} from '../metrics/request-outcome.js'
 import {TracebenchError} from '../common/errors.js'
 import {planAnswer} from './answer.js'
-import type {LagSummary} from './clock-lag.js'
+import {ClockLag, type LagSummary} from './clock-lag.js'
 import {CompletionWriter} from './completion-writer.js'
 import {LiveSimulation} from './live-simulation.js'
 import {ApiError, parseCompletionRequest, type CompletionApi} from './openai-requests.js'
@@ -39,6 +40,8 @@ export interface SimServerOptions {
   maxLagMs?: number
   /** Called when a window's p99 lag exceeds maxLagMs. */
   onBehind?: (window: LagSummary) => void
+  /** Each completed request's outcome on the simulation clock (the server's own view, before the network). */
+  onOutcome?: (outcome: RequestOutcome) => void
 }
 
 export interface SimServer {
@@ -49,6 +52,8 @@ export interface SimServer {
   readonly metrics: ServeMetrics
   /** Requests answered (completed or failed) so far. */
   readonly served: {completed: number; failed: number; rejected: number}
+  /** From a request's arrival to its joining the simulation (body, JSON, tokenizer), over the run. */
+  admissionDelay(): LagSummary
   /** Stops accepting, ends open streams with an error event, closes connections; returns the clock lag over the run. */
   close(): Promise<LagSummary>
 }
@@ -70,6 +75,9 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   const blockTokens = options.prefixBlockTokens ?? 16
   const blocks = blockTokens > 0 ? new PrefixBlockIds(blockTokens) : null
   const writers = new Set<CompletionWriter>()
+  // From a request's arrival at the socket to its joining the simulation (body, JSON,
+  // tokenizer): the server's own overhead, not simulated, so it is measured and shown.
+  const admission = new ClockLag()
   const served = {completed: 0, failed: 0, rejected: 0}
   let metrics: ServeMetrics | undefined = undefined
   const live = new LiveSimulation({
@@ -85,7 +93,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   metrics = new ServeMetrics(servedName, {readState: () => live.readState(), lagSummary: () => live.lag.summary()})
   const serveMetrics = metrics
 
-  const handleCompletion = (api: CompletionApi, body: unknown, res: ServerResponse): void => {
+  const handleCompletion = (api: CompletionApi, body: unknown, res: ServerResponse, receivedUs: number): void => {
     const request = parseCompletionRequest(api, body)
     if (!modelNames.has(request.model.trim().toLowerCase())) {
       throw new ApiError(404, `The model \`${request.model}\` does not exist. This server serves \`${servedName}\`.`, 'NotFoundError', 'model_not_found', 'model')
@@ -116,6 +124,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         } else {
           served.completed++
           serveMetrics.recordOutcome(outcome, answer.finishReason)
+          options.onOutcome?.(outcome)
         }
       },
     })
@@ -123,24 +132,26 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     res.on('close', () => {
       if (!res.writableFinished) writer.detach()
     })
-    live.submit({inputTokens: ids.length, outputTokens: answer.outputTokens, hashIds: blocks?.idsOf(ids), hashBlockSize: blockTokens}, writer)
+    const hashIds = blocks?.idsOf(ids)
+    admission.record(live.nowUs() - receivedUs, live.activeRequests)
+    live.submit({inputTokens: ids.length, outputTokens: answer.outputTokens, hashIds, hashBlockSize: blockTokens}, writer)
     writer.begin()
   }
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const route = async (req: IncomingMessage, res: ServerResponse, receivedUs: number): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/'
     const method = req.method ?? 'GET'
     const completionApi: CompletionApi | null = path === '/v1/chat/completions' ? 'chat' : path === '/v1/completions' ? 'completions' : null
     if (completionApi !== null) {
       if (method !== 'POST') throw new ApiError(405, `${path} takes POST`, 'invalid_request_error')
       const body = await readJsonBody(req, maxBodyBytes)
-      handleCompletion(completionApi, body, res)
+      handleCompletion(completionApi, body, res, receivedUs)
       return
     }
     if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, `${path} takes GET`, 'invalid_request_error')
     if (path === '/health') {
       const lag = live.lag.summary()
-      sendJson(res, 200, {status: 'ok', model: servedName, backend: options.backend.config.name, activeRequests: live.activeRequests, clockLag: lag})
+      sendJson(res, 200, {status: 'ok', model: servedName, backend: options.backend.config.name, activeRequests: live.activeRequests, clockLag: lag, admissionDelay: admission.summary()})
     } else if (path === '/metrics') {
       const text = await serveMetrics.text()
       res.writeHead(200, {'content-type': serveMetrics.contentType})
@@ -157,7 +168,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   }
 
   const server: Server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
+    route(req, res, live.nowUs()).catch((error: unknown) => {
       const apiError = error instanceof ApiError ? error : new ApiError(500, `internal error: ${(error as Error).message}`, 'server_error')
       served.rejected++
       if (res.headersSent) {
@@ -186,6 +197,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     live,
     metrics: serveMetrics,
     served,
+    admissionDelay: () => admission.summary(),
     close(): Promise<LagSummary> {
       closing ??= (async () => {
         clearInterval(lagCheck)
