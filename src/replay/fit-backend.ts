@@ -76,6 +76,12 @@ interface Slot {
  */
 export async function fitBackendToResults(options: FitOptions): Promise<BackendFit> {
   const {results} = options
+  const harness = results.http?.harness
+  if (harness !== undefined && !harness.valid) {
+    throw new TracebenchError(
+      `${options.resultsPath}: the run's harness marked it invalid (${harness.invalidReasons.join('; ') || 'interrupted'}): its latencies include the client's own delay and cannot calibrate a backend; measure again with a client that keeps up`,
+    )
+  }
   const catalog = loadCatalog({extraFiles: options.catalogFiles})
   const constants = options.constants ?? defaultFitConstants
   const slots = buildSlots(options.backend, constants, catalog, options.model)

@@ -14,6 +14,7 @@ import {PromptBuilder} from '../../src/http/prompt-builder.js'
 import {loadTokenizer} from '../../src/http/tokenizer.js'
 import type {RequestOutcome} from '../../src/metrics/request-outcome.js'
 import {readResultsFile} from '../../src/metrics/results-file.js'
+import {fitBackendToResults} from '../../src/replay/fit-backend.js'
 import {runReplay} from '../../src/replay/run-replay.js'
 import {startSimServer} from '../../src/serve/sim-server.js'
 import {createSimBackend} from '../../src/backends/registry.js'
@@ -109,5 +110,18 @@ describe('a trace replayed over HTTP against serve reproduces the direct simulat
       context.skip(`the client fell behind its schedule on this machine (${http.http!.harness.invalidReasons.join('; ')}): not a measurement`)
     }
     expect(report.checks.filter((c) => !c.passed), figures).toEqual([])
+
+    // Calibration from this (certified) run against serve: a backend whose H100 memory and
+    // compute efficiencies are off by x0.8 and x1.25 is fitted back to serve's constants.
+    const h100 = catalog.hardware('h100-sxm')
+    const guess = smallBackendConfig(2) as {pool: Record<string, unknown>}
+    guess.pool.hardwareOverrides = {
+      memoryEfficiency: {value: h100.memoryEfficiency.value * 0.8, source: 'test: perturbed'},
+      computeEfficiency: {bf16: {value: h100.computeEfficiency.bf16!.value * 1.25, source: 'test: perturbed'}},
+    }
+    const fit = await fitBackendToResults({results: http, resultsPath: 'http.json', backend: validateBackendConfig(guess, 'perturbed backend'), trace})
+    const truth: Record<string, number> = {memoryEfficiency: h100.memoryEfficiency.value, 'computeEfficiency.bf16': h100.computeEfficiency.bf16!.value}
+    console.log(`calibration from the HTTP run: ${fit.parameters.map((p) => `${p.field} ${p.before} -> ${p.after.toFixed(4)} (true ${truth[p.field]})`).join(', ')}; MAPE ${fit.mapeBeforePct.toFixed(1)}% -> ${fit.mapeAfterPct.toFixed(1)}%`)
+    for (const p of fit.parameters) expect(Math.abs(p.after / truth[p.field]! - 1), p.field).toBeLessThan(0.05)
   }, 90_000)
 })
