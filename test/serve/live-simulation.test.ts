@@ -4,7 +4,14 @@ import type {BackendHost} from '../../src/backends/backend.js'
 import {aggregatedBackendSchema, type AggregatedBackendConfig} from '../../src/backends/backend-config.js'
 import type {RequestOutcome} from '../../src/metrics/request-outcome.js'
 import {LiveSimulation, type TokenListener} from '../../src/serve/live-simulation.js'
+import {loadBackendConfig} from '../../src/backends/load-backend.js'
+import {createSimBackend} from '../../src/backends/registry.js'
+import {resolveBackend} from '../../src/backends/resolve-backend.js'
+import {loadCatalog} from '../../src/catalogs/load-catalog.js'
+import {createRng} from '../../src/common/seeded-random.js'
+import type {TraceRecord} from '../../src/traces/trace-record.js'
 import {createFakeCostModel} from '../backends/fake-cost-model.js'
+import {runRecords} from '../backends/run-harness.js'
 
 const config = aggregatedBackendSchema.parse({
   kind: 'aggregated',
@@ -85,4 +92,51 @@ describe('LiveSimulation', () => {
       expect(r.history[0]![0]).toBeGreaterThanOrEqual(r.outcome!.firstTokenUs)
     }
   })
+})
+
+describe('LiveSimulation against a direct replay', () => {
+  for (const [preset, model] of [
+    ['gpu-h100', 'llama-3.1-8b'],
+    ['cs3', undefined],
+    ['trn3-cs3', undefined],
+  ] as const) {
+    it(`${preset}: requests submitted on the wall clock get exactly the replay's token times, delivered in order`, async () => {
+      const catalog = loadCatalog()
+      const backend = resolveBackend(loadBackendConfig(preset), catalog, {model, poolReplicas: preset === 'trn3-cs3' ? {prefill: 1, decode: 1} : {pool: 1}})
+      const rng = createRng(11)
+      const records: TraceRecord[] = []
+      let t = 0
+      for (let i = 0; i < 40; i++) {
+        records.push({arrivalUs: Math.round(t), inputTokens: rng.integer(50, 6000), outputTokens: rng.integer(1, 300)})
+        t += rng.exponential(40) * 1e6
+      }
+      const {sink} = await runRecords(records, (host) => createSimBackend(backend, host))
+      const direct = sink.byIndex()
+
+      const clock = {now: 0}
+      const live = new LiveSimulation({backend, clockUs: () => clock.now, autoAdvance: false})
+      const recorders = records.map(() => new Recorder(clock))
+      let next = 0
+      for (clock.now = 0; live.activeRequests > 0 || next < records.length; clock.now += 97) {
+        while (next < records.length && records[next]!.arrivalUs <= clock.now) {
+          const at = clock.now
+          clock.now = records[next]!.arrivalUs
+          live.submit(records[next]!, recorders[next]!)
+          clock.now = at
+          next++
+        }
+        live.runTo(clock.now)
+      }
+      recorders.forEach((r, i) => {
+        const d = direct.get(i)!
+        expect(r.outcome, `request ${i}`).not.toBeNull()
+        expect(r.outcome!.firstTokenUs).toBe(d.firstTokenUs)
+        expect(r.outcome!.completionUs).toBe(d.completionUs)
+        expect(r.delivered).toBe(d.outputTokens)
+        // Nothing before the first token, the first token within one clock step of it.
+        expect(r.history[0]![0]).toBeGreaterThanOrEqual(d.firstTokenUs)
+        expect(r.history[0]![0] - d.firstTokenUs).toBeLessThan(97 + 1)
+      })
+    })
+  }
 })
