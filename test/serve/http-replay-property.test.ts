@@ -37,6 +37,12 @@ function writeTrace(path: string): void {
   writeFileSync(path, `${lines.join('\n')}\n`)
 }
 
+/** p50 and p90 in ms of values in µs (nearest rank). */
+function quantilesMs(valuesUs: number[]): number[] {
+  const sorted = [...valuesUs].sort((a, b) => a - b)
+  return [0.5, 0.9].map((q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! / 1000)
+}
+
 function runCli(args: string[]): Promise<{code: number | null; output: string}> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {cwd: root})
@@ -89,6 +95,7 @@ describe('a trace replayed over HTTP against serve reproduces the direct simulat
       }),
     )
     expect(worstUs, 'largest per-request difference (µs) between serve and a direct replay of its arrivals').toBeLessThanOrEqual(2)
+    const serverTtft = quantilesMs(order.map((o) => o.firstTokenUs - o.arrivalUs))
 
     // End to end, as the client measured it. Only a run the harness certifies is a
     // measurement; on a machine too busy for the client to keep its schedule, say so.
@@ -104,7 +111,8 @@ describe('a trace replayed over HTTP against serve reproduces the direct simulat
     const h = http.http!.harness
     console.log(
       `direct simulation -> over HTTP: ${figures}; harness ${h.valid ? 'valid' : `INVALID (${h.invalidReasons.join('; ')})`}, send lag p50/p99 ${h.sendLag.p50}/${h.sendLag.p99} ms; ` +
-        `server clock lag p50/p99 ${lag.p50Ms}/${lag.p99Ms} ms, admission delay p50/p99 ${admission().p50Ms}/${admission().p99Ms} ms`,
+        `server clock lag p50/p99 ${lag.p50Ms}/${lag.p99Ms} ms, admission delay p50/p99 ${admission().p50Ms}/${admission().p99Ms} ms; ` +
+        `TTFT p50/p90 on the server's clock ${serverTtft.map((v) => v.toFixed(2)).join('/')} ms`,
     )
     if (!http.http!.harness.valid) {
       context.skip(`the client fell behind its schedule on this machine (${http.http!.harness.invalidReasons.join('; ')}): not a measurement`)
