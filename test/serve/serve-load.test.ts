@@ -42,4 +42,25 @@ describe('tracebench serve under load', () => {
     expect(tokens).toBeGreaterThanOrEqual(64)
     expect(lag.maxStreams).toBe(streams)
   }, 60_000)
+
+  it('reports when its simulated clock falls behind the wall clock', async () => {
+    const windows: Array<{p99Ms: number | null; maxStreams: number}> = []
+    const server = await startTestServer({lagWindowMs: 100, maxLagMs: 5, onBehind: (w) => windows.push(w)})
+    try {
+      const response = streamRequest(server.url, promptOf(20, 1), 2000)
+      await response
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      // Hold the event loop for 30 ms: the wake-ups due meanwhile run that late.
+      const until = performance.now() + 30
+      while (performance.now() < until) {
+        // busy
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      expect(windows.length).toBeGreaterThan(0)
+      expect(Math.max(...windows.map((w) => w.p99Ms ?? 0))).toBeGreaterThanOrEqual(25)
+      expect(windows[0]!.maxStreams).toBe(1)
+    } finally {
+      await server.close()
+    }
+  })
 })
