@@ -29,7 +29,7 @@ async function runLevel(streams: number, tokens: number): Promise<string> {
   const started = performance.now()
   const agent = new Agent({keepAlive: true, maxSockets: Number.POSITIVE_INFINITY})
   // Warm-up (JIT, first allocations), not measured: the lag is read from /metrics around the streams.
-  await Promise.all(Array.from({length: 50}, (_, i) => streamCompletion(agent, url, -1 - i, 20)))
+  await Promise.all(Array.from({length: 10}, (_, i) => streamCompletion(agent, url, -1 - i, 20)))
   const lagBefore = await readLagBuckets(url)
   const texts = await Promise.all(Array.from({length: streams}, (_, i) => streamCompletion(agent, url, i, tokens)))
   const lagAfter = await readLagBuckets(url)
@@ -87,6 +87,6 @@ function describeBuckets(cumulative: ReadonlyArray<readonly [string, number]>): 
 export const serveBenchmark: Benchmark = {
   name: 'serve',
   async run() {
-    for (const [streams, tokens] of [[100, 200], [1000, 400]] as const) console.log(await runLevel(streams, tokens))
+    for (const [streams, tokens] of [[20, 200], [100, 200], [1000, 400]] as const) console.log(await runLevel(streams, tokens))
   },
 }
