@@ -1,5 +1,6 @@
 import {TracebenchError} from '../common/errors.js'
 import {decodeHistogram, mergeHistograms, summarizeUserSpeed} from './histograms.js'
+import {areConcurrentShards, mergeHttpRuns} from './merge-http.js'
 import {computeCounters} from './rates.js'
 import {buildMetricEntry} from './recorder.js'
 import {validateResults, type MetricEntry, type ResultsFile, type ResultsMetrics} from './results-file.js'
@@ -82,6 +83,11 @@ export function mergeResults(parts: readonly ResultsFile[], options: MergeOption
     }
   }
 
+  // Real endpoints (issue 11): shards of one wall-clock run (same --start-at) overlap in time.
+  const concurrent = areConcurrentShards(parts)
+  if (concurrent) durationUs = endUs - startUs
+  const http = mergeHttpRuns(parts, labels, concurrent)
+
   const merged: ResultsFile = {
     schema: first.schema,
     schemaVersion: first.schemaVersion,
@@ -103,6 +109,7 @@ export function mergeResults(parts: readonly ResultsFile[], options: MergeOption
     parts: parts.reduce((n, p) => n + (p.parts ?? 1), 0),
     seeds: parts.flatMap((p) => p.seeds ?? [p.seed]),
   }
+  if (http !== undefined) merged.http = http
   return validateResults(merged, 'merged results')
 }
 

@@ -32,6 +32,8 @@ export interface FixtureOptions {
   apiKey?: string
   /** Stalls (first-token-stall, idle-stall) last this long. */
   stallMs?: number
+  /** Gap between chunks of a slow-stream fault. */
+  slowIntervalMs?: number
   models?: string[]
 }
 
@@ -44,6 +46,8 @@ export interface ServedRequest {
   firstContentMs: number | undefined
   contentChunkMs: number[]
   tokens: number
+  /** The text streamed back. */
+  answer: string
   fault: Fault | undefined
 }
 
@@ -90,7 +94,7 @@ export async function startFixtureServer(options: FixtureOptions): Promise<Fixtu
     const body = JSON.parse(raw) as Record<string, unknown>
     const n = requests.length
     const fault = options.faultFor?.(n)
-    const served: ServedRequest = {n, body, authorization: req.headers.authorization, receivedMs, firstContentMs: undefined, contentChunkMs: [], tokens: 0, fault}
+    const served: ServedRequest = {n, body, authorization: req.headers.authorization, receivedMs, firstContentMs: undefined, contentChunkMs: [], tokens: 0, answer: '', fault}
     requests.push(served)
     const chat = req.url === '/v1/chat/completions'
     const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? 16)
@@ -151,6 +155,7 @@ export async function startFixtureServer(options: FixtureOptions): Promise<Fixtu
       served.firstContentMs ??= at
       served.contentChunkMs.push(at)
       served.tokens = sent
+      served.answer += text
       await write(event(chunk(chat ? {content: text} : text)))
       if (fault === 'reset' && sent >= 2) {
         res.socket?.destroy()
@@ -161,7 +166,7 @@ export async function startFixtureServer(options: FixtureOptions): Promise<Fixtu
         return
       }
       if (fault === 'idle-stall' && sent >= 2) await sleep(options.stallMs ?? 2000)
-      if (sent < maxTokens) await sleep(fault === 'slow-stream' ? (options.stallMs ?? 2000) / 4 : options.chunkIntervalMs)
+      if (sent < maxTokens) await sleep(fault === 'slow-stream' ? (options.slowIntervalMs ?? 200) : options.chunkIntervalMs)
     }
     const usage = {prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent}
     await write(event(chunk(chat ? {} : '', 'length')))
