@@ -1,3 +1,4 @@
+import {endpointFlags, endpointOverrides, harnessOptions} from '../http/endpoint-flags.js'
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
 import {TracebenchError} from '../common/errors.js'
@@ -51,6 +52,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
     workers: Flags.integer({char: 'w', description: 'worker threads (default: available cores)', min: 1, default: defaultWorkerCount()}),
     out: Flags.string({char: 'o', description: 'output directory for capacity.json and the evaluated points', default: 'capacity-results'}),
     'merge-dir': Flags.string({description: 'join shard outputs (directories or capacity.shard-*.json files) into --out instead of running', multiple: true}),
+    ...endpointFlags,
   }
 
   async run(): Promise<CapacityCommandResult> {
@@ -91,6 +93,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
         catalogFiles: flags.catalog,
         outDir: flags.out,
         argv: ['capacity', ...this.argv],
+        http: {overrides: endpointOverrides(flags), harness: harnessOptions(flags)},
         onProgress: (p) => {
           if (p.bracket !== undefined) {
             progress.note(`${p.backend}: done after ${p.round} rounds (${p.evaluated} points)`)

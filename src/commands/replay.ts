@@ -3,7 +3,7 @@ import {TracebenchCommand} from '../common/base-command.js'
 import {TracebenchError} from '../common/errors.js'
 import {writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
 import {formatResultsSummary} from '../metrics/summary-table.js'
-import {endpointFlags, endpointOverrides, harnessOptions} from '../http/endpoint-flags.js'
+import {endpointFlags, endpointOverrides, harnessOptions, startAtFlag} from '../http/endpoint-flags.js'
 import {isEndpointSpec, resolveEndpoint} from '../http/endpoint-config.js'
 import {reportEndpointRun} from '../replay/endpoint-run-report.js'
 import {withInterrupt} from '../replay/interrupt-signal.js'
@@ -60,6 +60,7 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
     shard: Flags.string({description: 'real endpoints: send only this share of the sessions, INDEX/COUNT (0-based), e.g. --shard $JOB_COMPLETION_INDEX/4'}),
     ...endpointFlags,
+    ...startAtFlag,
   }
 
   async run(): Promise<ReplayCommandResult> {

@@ -1,3 +1,4 @@
+import {endpointFlags, endpointOverrides, harnessOptions} from '../http/endpoint-flags.js'
 import {join} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
@@ -53,6 +54,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
     out: Flags.string({char: 'o', description: 'output directory', required: true}),
     'merge-dir': Flags.string({description: 'join shard outputs (directories or index.shard-*.json files) into --out instead of running', multiple: true}),
     report: Flags.boolean({description: 'also render DIR/report.html (self-contained; --no-report to skip)', default: true, allowNo: true}),
+    ...endpointFlags,
   }
 
   async run(): Promise<SweepCommandResult> {
@@ -85,6 +87,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
           workers: flags.workers,
           catalogFiles: flags.catalog,
           argv: ['sweep', ...this.argv],
+          http: {overrides: endpointOverrides(flags), harness: harnessOptions(flags)},
           onProgress: (p) => progress.update(p.done, p.total, `${p.backend} x${p.rateScale}`),
         })
       } finally {

@@ -18,9 +18,13 @@ export const endpointFlags = {
   warmup: Flags.integer({description: 'real endpoints: send the first N requests without recording them', min: 0}),
   duration: Flags.string({description: 'real endpoints: send nothing scheduled later than this many seconds after the start'}),
   concurrency: Flags.integer({description: 'real endpoints: at most N requests in flight (closed loop); default: open loop', min: 1}),
-  'start-at': Flags.string({description: 'real endpoints: common start time of every shard (ISO 8601 or epoch ms), e.g. for a Kubernetes Indexed Job'}),
   'max-send-lag': Flags.string({description: 'real endpoints: the run is invalid when the p99 send lag is above this (ms; default 5)'}),
   'send-workers': Flags.integer({description: 'real endpoints: sending threads (default: cores - 1, at least 1)', min: 1}),
+}
+
+/** replay only: sweeps and capacity searches run their points one after another, each starting when ready. */
+export const startAtFlag = {
+  'start-at': Flags.string({description: 'real endpoints: common start time of every shard (ISO 8601 or epoch ms), e.g. for a Kubernetes Indexed Job'}),
 }
 
 export interface EndpointFlagValues {
@@ -55,8 +59,18 @@ export function endpointOverrides(flags: EndpointFlagValues): EndpointOverrides 
   }
 }
 
+/** The wall-clock options of a run against an endpoint (a subset of EndpointReplayOptions). */
+export interface HarnessOptions {
+  warmup?: number
+  durationS?: number
+  concurrency?: number
+  startAt?: string
+  workers?: number
+  thresholds?: {maxSendLagP99Ms: number}
+}
+
 /** The harness options of a wall-clock run from the flags. */
-export function harnessOptions(flags: EndpointFlagValues): {warmup?: number; durationS?: number; concurrency?: number; startAt?: string; workers?: number; thresholds?: {maxSendLagP99Ms: number}} {
+export function harnessOptions(flags: EndpointFlagValues): HarnessOptions {
   const duration = flags.duration === undefined ? undefined : positiveNumber(flags.duration, '--duration', 'seconds')
   const lag = flags['max-send-lag'] === undefined ? undefined : positiveNumber(flags['max-send-lag'], '--max-send-lag', 'milliseconds')
   return {

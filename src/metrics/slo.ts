@@ -326,6 +326,12 @@ function readUserSpeed(results: ResultsFile, ref: MetricRef): number | null {
 /** Checks one SLO against a results file. A metric with no data fails with reason "no data". */
 export function evaluateSlo(slo: Slo, results: ResultsFile): SloEvaluation {
   const actual = readMetricValue(results, slo)
+  // Real endpoints: a run whose harness fell behind (or was interrupted) is not a measurement,
+  // so no SLO holds on it: capacity searches, claims and gates all fail closed.
+  const harness = results.http?.harness
+  if (harness !== undefined && !harness.valid) {
+    return {slo, passed: false, actual, reason: 'invalid run', detail: `the harness certified no measurement: ${harness.invalidReasons.join('; ')}`}
+  }
   if (actual === null) return {slo, passed: false, actual: null, reason: 'no data', detail: explainNoData(slo, results)}
   const passed = compare(actual, slo.op, slo.threshold)
   if (passed) return {slo, passed, actual}

@@ -1,3 +1,4 @@
+import type {EndpointJobOptions} from '../replay/run-replay.js'
 import {join} from 'node:path'
 import {TracebenchError} from '../common/errors.js'
 import {canonicalSloList, writeResultsFile, type Footprint, type ResultsFile} from '../metrics/results-file.js'
@@ -36,6 +37,8 @@ export interface CapacityOptions {
   workers?: number
   catalogFiles?: string[]
   onProgress?: (progress: CapacityProgress) => void
+  /** Real endpoints (issue 11): endpoint flags and harness options for endpoint backends. */
+  http?: EndpointJobOptions
 }
 
 export interface CapacityProgress {
@@ -171,7 +174,7 @@ export async function searchBackend(options: CapacityOptions, backend: PreparedB
   const precision = options.precision ?? defaultSearchSettings.precision
   const settings: SearchSettings = {...defaultSearchSettings, ...options.search, precision}
   const parsed = parseSlos(slos)
-  const common: PointCommon = {trace: options.trace, model: options.model, limit: options.limit, seed: options.seed ?? 1, slos, catalogFiles: options.catalogFiles}
+  const common: PointCommon = {trace: options.trace, model: options.model, limit: options.limit, seed: options.seed ?? 1, slos, catalogFiles: options.catalogFiles, http: options.http}
   let evaluated = 0
   const outcome = await runBracketSearch<PointValue>(settings, async (scales, round) => {
     const results = await pool.run(

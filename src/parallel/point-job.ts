@@ -1,4 +1,4 @@
-import type {ReplayOptions} from '../replay/run-replay.js'
+import type {EndpointJobOptions, ReplayOptions} from '../replay/run-replay.js'
 import type {PreparedBackend} from './prepare-backends.js'
 
 /** What every point of a sweep or capacity search shares. */
@@ -9,6 +9,8 @@ export interface PointCommon {
   seed: number
   slos: readonly string[]
   catalogFiles?: string[]
+  /** Real endpoints: their flags and harness options (ignored by simulated backends). */
+  http?: EndpointJobOptions
 }
 
 /**
@@ -38,6 +40,7 @@ export function buildPointJob(common: PointCommon, backend: PreparedBackend, rat
     poolReplicas: poolReplicas === undefined ? undefined : {...poolReplicas},
     catalogFiles: common.catalogFiles,
     argv,
+    ...(common.http === undefined ? {} : {http: common.http}),
   }
 }
 

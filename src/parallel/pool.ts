@@ -6,6 +6,7 @@ import {TracebenchError} from '../common/errors.js'
 import type {ResultsFile} from '../metrics/results-file.js'
 import type {ReplayOptions} from '../replay/run-replay.js'
 import {AffinityQueue} from './affinity-queue.js'
+import {withEndpointJobs} from './endpoint-jobs.js'
 import {executeReplayJob, reviveError, type ReplayJobOutcome} from './replay-job.js'
 
 export interface ReplayPoolOptions {
@@ -49,7 +50,7 @@ export function createReplayPool(options: ReplayPoolOptions = {}): ReplayPool {
   const workers = options.workers ?? defaultWorkerCount()
   if (!Number.isInteger(workers) || workers < 1) throw new TracebenchError(`--workers must be a whole number of at least 1, got ${workers}`, {code: 'INVALID_WORKERS'})
   const inProcess = options.inProcess ?? workers === 1
-  return inProcess ? createInProcessPool() : createThreadPool(workers, options.workerFile ?? resolveWorkerFile())
+  return withEndpointJobs(inProcess ? createInProcessPool() : createThreadPool(workers, options.workerFile ?? resolveWorkerFile()))
 }
 
 /**

@@ -5,6 +5,7 @@ import {loadBackendConfig, looksLikeBackendFile} from '../backends/load-backend.
 import {resolveBackend} from '../backends/resolve-backend.js'
 import {loadCatalog} from '../catalogs/load-catalog.js'
 import {TracebenchError} from '../common/errors.js'
+import {isEndpointSpec, normalizeUrl, readEndpointFile} from '../http/endpoint-config.js'
 import {parseTraceSpec} from '../replay/trace-spec.js'
 import {matchFootprint, type FootprintMatch} from './footprint-match.js'
 import type {FootprintTarget} from './footprint-target.js'
@@ -19,7 +20,8 @@ export interface PreparedBackend {
   spec: string
   /** Name used for output files and tables: the preset name, or the file name without extension. */
   label: string
-  config: BackendConfig
+  /** Null for a real endpoint (a URL or an endpoint file). */
+  config: BackendConfig | null
   /** Replicas per pool when --footprint scaled the backend, else null. */
   footprintMatch: FootprintMatch | null
 }
@@ -44,6 +46,12 @@ export function prepareBackends(specs: readonly string[], options: PrepareOption
       )
     }
     seen.set(label, spec)
+    if (isEndpointSpec(spec)) {
+      if (options.footprint !== undefined && options.footprint !== null) throw new TracebenchError(`--footprint cannot resize a real endpoint (${spec})`, {code: 'USAGE'})
+      if (/^https?:\/\//i.test(spec)) normalizeUrl(spec, '--backend')
+      else readEndpointFile(spec)
+      return {spec, label, config: null, footprintMatch: null}
+    }
     const config = loadBackendConfig(spec)
     let footprintMatch: FootprintMatch | null = null
     if (options.footprint !== undefined && options.footprint !== null) {
@@ -56,6 +64,7 @@ export function prepareBackends(specs: readonly string[], options: PrepareOption
 }
 
 function labelOf(spec: string): string {
+  if (/^https?:\/\//i.test(spec)) return spec.replace(/^https?:\/\//i, '').replace(/\/v1\/?$/, '').replace(/[^A-Za-z0-9._-]/g, '_')
   const base = looksLikeBackendFile(spec) ? basename(spec).replace(/\.(ya?ml|json)$/i, '') : spec
   return base.replace(/[^A-Za-z0-9._-]/g, '_')
 }

@@ -1,4 +1,5 @@
 import {join} from 'node:path'
+import type {EndpointJobOptions} from '../replay/run-replay.js'
 import {canonicalSloList, writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
 import {parseSlos} from '../metrics/slo.js'
 import type {FootprintTarget} from './footprint-target.js'
@@ -35,6 +36,8 @@ export interface SweepOptions {
   argv?: string[]
   catalogFiles?: string[]
   onProgress?: (progress: SweepProgress) => void
+  /** Real endpoints (issue 11): endpoint flags and harness options for endpoint backends. */
+  http?: EndpointJobOptions
 }
 
 export interface SweepProgress {
@@ -84,7 +87,7 @@ async function sweepOnPool(options: SweepOptions, pool: ReplayPool): Promise<Swe
   const footprint = options.footprint ?? null
   const backends = prepareBackends(options.backends, {model: options.model, footprint, catalogFiles: options.catalogFiles})
   const spec = buildSweepSpec(options, footprint)
-  const common: PointCommon = {trace: options.trace, model: options.model, limit: options.limit, seed: spec.seed, slos, catalogFiles: options.catalogFiles}
+  const common: PointCommon = {trace: options.trace, model: options.model, limit: options.limit, seed: spec.seed, slos, catalogFiles: options.catalogFiles, http: options.http}
 
   const all: PlannedPoint[] = []
   for (const backend of backends) for (const rateScale of options.rateScales) all.push({index: all.length, backend, rateScale})

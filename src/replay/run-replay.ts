@@ -1,4 +1,6 @@
 import {loadCatalog} from '../catalogs/load-catalog.js'
+import type {EndpointOverrides} from '../http/endpoint-config.js'
+import type {HarnessOptions} from '../http/endpoint-flags.js'
 import {TracebenchError} from '../common/errors.js'
 import type {BackendConfig} from '../backends/backend-config.js'
 import {loadBackendConfig, validateBackendConfig} from '../backends/load-backend.js'
@@ -49,6 +51,14 @@ export interface ReplayOptions {
   skipInvalid?: boolean
   /** Extra catalog files (hardware, models, links) merged over the built-in ones. */
   catalogFiles?: string[]
+  /** Real endpoints (issue 11): when `backend` is an endpoint, its flags and the harness options (the pool runs such points one at a time). */
+  http?: EndpointJobOptions
+}
+
+/** What a sweep or capacity point against a real endpoint needs beyond a simulated one. */
+export interface EndpointJobOptions {
+  overrides?: EndpointOverrides
+  harness?: HarnessOptions
 }
 
 /** Callbacks that stay in the calling thread (not part of the serializable options). */

@@ -1,0 +1,60 @@
+import {isEndpointSpec, resolveEndpoint} from '../http/endpoint-config.js'
+import type {ResultsFile} from '../metrics/results-file.js'
+import {runEndpointReplay} from '../replay/run-endpoint-replay.js'
+import type {ReplayOptions} from '../replay/run-replay.js'
+import type {ReplayPool} from './pool.js'
+
+/**
+ * A pool that also runs points against real endpoints. Simulated points go to the thread
+ * pool as before; endpoint points run afterwards, one at a time (two at once against the
+ * same server would disturb each other, and a busy CPU would delay the sends), each a
+ * wall-clock replay on its own sending threads. Results come back in job order.
+ */
+export function withEndpointJobs(inner: ReplayPool): ReplayPool {
+  // Concurrent run() calls (a capacity search per backend) still send one point at a time.
+  let endpointTurn: Promise<unknown> = Promise.resolve()
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = endpointTurn.then(work, work)
+    endpointTurn = next.catch(() => undefined)
+    return next
+  }
+  return {
+    workers: inner.workers,
+    inProcess: inner.inProcess,
+    async run(jobs, onProgress) {
+      const endpointAt = jobs.map((job) => typeof job.backend === 'string' && isEndpointSpec(job.backend))
+      if (!endpointAt.includes(true)) return inner.run(jobs, onProgress)
+      const simulatedIndices = jobs.map((_, i) => i).filter((i) => !endpointAt[i])
+      const out = new Array<ResultsFile>(jobs.length)
+      let done = 0
+      const simulated = await inner.run(
+        simulatedIndices.map((i) => jobs[i]!),
+        onProgress === undefined ? undefined : (p) => onProgress({done: ++done, total: jobs.length, jobIndex: simulatedIndices[p.jobIndex]!}),
+      )
+      simulatedIndices.forEach((jobIndex, k) => (out[jobIndex] = simulated[k]!))
+      for (let i = 0; i < jobs.length; i++) {
+        if (!endpointAt[i]) continue
+        out[i] = await oneAtATime(() => runEndpointJob(jobs[i]!))
+        onProgress?.({done: ++done, total: jobs.length, jobIndex: i})
+      }
+      return out
+    },
+    close: () => inner.close(),
+  }
+}
+
+function runEndpointJob(job: ReplayOptions): Promise<ResultsFile> {
+  const endpoint = resolveEndpoint(job.backend as string, {...job.http?.overrides, model: job.model ?? job.http?.overrides?.model})
+  return runEndpointReplay({
+    trace: job.trace,
+    endpoint,
+    rateScale: job.rateScale,
+    limit: job.limit,
+    seed: job.seed,
+    slos: job.slos,
+    argv: job.argv,
+    traceFormat: job.traceFormat,
+    skipInvalid: job.skipInvalid,
+    ...job.http?.harness,
+  })
+}
