@@ -3,6 +3,7 @@ import {dirname, isAbsolute, relative, resolve} from 'node:path'
 import {LineCounter, parseDocument, type Document} from 'yaml'
 import type {z} from 'zod'
 import {listPresetNames, loadBackendConfig, looksLikeBackendFile} from '../backends/load-backend.js'
+import {isEndpointSpec} from '../http/endpoint-config.js'
 import {loadCatalog} from '../catalogs/load-catalog.js'
 import {ConfigError, TracebenchError, unknownNameMessage} from '../common/errors.js'
 import {parseMetricRef, parseSlo, type MetricRef, type Slo} from '../metrics/slo.js'
@@ -177,6 +178,12 @@ export function parseClaimsText(text: string, path: string): ClaimsFile {
     const metric = resolveMetric(claim, fail)
     const isTrace = claim.metric.kind === 'tokens-per-query'
     const resolveSpec = (spec: string, field: (string | number)[]): string => {
+      // Real endpoints (issue 11): a URL, or an endpoint file (kind: openai) relative to the claims file.
+      const endpointFile = /^https?:\/\//i.test(spec) ? spec : isAbsolute(spec) ? spec : resolve(baseDir, spec)
+      if (isEndpointSpec(endpointFile)) {
+        if (claim.metric.kind === 'decode-speed') fail(field, `decode-speed claims are read from the cost model; ${spec} is a real endpoint (use a capacity or latency claim)`)
+        return endpointFile
+      }
       if (looksLikeBackendFile(spec)) {
         const file = isAbsolute(spec) ? spec : resolve(baseDir, spec)
         try {

@@ -44,7 +44,8 @@ export function withEndpointJobs(inner: ReplayPool): ReplayPool {
 }
 
 function runEndpointJob(job: ReplayOptions): Promise<ResultsFile> {
-  const endpoint = resolveEndpoint(job.backend as string, {...job.http?.overrides, model: job.model ?? job.http?.overrides?.model})
+  // job.model is a catalog name (for simulated backends); an endpoint's model is the name its server serves.
+  const endpoint = resolveEndpoint(job.backend as string, job.http?.overrides)
   return runEndpointReplay({
     trace: job.trace,
     endpoint,

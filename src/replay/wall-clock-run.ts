@@ -114,7 +114,7 @@ export class WallClockRun implements TurnReleaser {
 
   constructor(private readonly options: WallClockRunOptions) {
     const tokenizer = loadTokenizer(options.endpoint.tokenizer)
-    this.countTokens = (text) => tokenizer.countTokens(text)
+    this.countTokens = memoizeShortTexts((text) => tokenizer.countTokens(text))
     this.tokenizerName = tokenizer.name
     this.sessions = new SessionTracker(this)
     this.client = new EndpointClient(options.endpoint, options.apiKey, this.countTokens)
@@ -384,6 +384,24 @@ export class WallClockRun implements TurnReleaser {
     const done = this.finished
     this.finished = undefined
     done?.()
+  }
+}
+
+/**
+ * Chunks of a stream are mostly one short word each, and the same few words recur: their
+ * token counts are cached (bounded), which takes the tokenizer off the per-chunk path.
+ */
+function memoizeShortTexts(count: (text: string) => number): (text: string) => number {
+  const cache = new Map<string, number>()
+  return (text) => {
+    if (text.length > 24) return count(text)
+    let n = cache.get(text)
+    if (n === undefined) {
+      n = count(text)
+      if (cache.size >= 16_384) cache.clear()
+      cache.set(text, n)
+    }
+    return n
   }
 }
 

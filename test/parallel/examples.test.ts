@@ -27,3 +27,23 @@ describe('examples/', () => {
     expect(merge).toContain('--merge-dir')
   })
 })
+
+describe('examples/ for real endpoints', () => {
+  test('the endpoint Indexed Job shards by completion index over n = completions, all pods at one --start-at, parts merged', () => {
+    const job = parse(readFileSync(join(examples, 'k8s-endpoint-replay-indexed-job.yaml'), 'utf8'))
+    expect(job.spec.completionMode).toBe('Indexed')
+    expect(job.spec.parallelism).toBe(job.spec.completions)
+    const container = job.spec.template.spec.containers[0]
+    const args: string = container.args.join(' ')
+    const shard = /--shard "\$JOB_COMPLETION_INDEX\/(\d+)"/.exec(args)
+    expect(Number(shard![1])).toBe(job.spec.completions)
+    expect(args).toContain('--start-at "$START_AT"')
+    expect(container.env.some((e: {name: string; valueFrom?: unknown}) => e.name === 'VLLM_API_KEY' && e.valueFrom !== undefined)).toBe(true)
+  })
+
+  test('the endpoint files are valid', async () => {
+    const {readEndpointFile} = await import('../../src/http/endpoint-config.js')
+    expect(readEndpointFile(join(examples, 'endpoints', 'vllm.yaml')).ignoreEos).toBe(true)
+    expect(readEndpointFile(join(examples, 'endpoints', 'openai.yaml')).maxTokensField).toBe('max_completion_tokens')
+  })
+})
