@@ -7,14 +7,14 @@ export interface PendingTurn {
   index: number
   /** Open-loop arrival after rate scaling, microseconds. */
   scaledArrivalUs: number
-  /** When the turn is (to be) released, virtual µs; -1 until decided. */
+  /** When the turn is (to be) released, µs on the driver's clock; -1 until decided. */
   releaseUs: number
 }
 
 interface SessionState {
   /** A turn of the session has been released (or scheduled) and has not finished yet. */
   inFlight: boolean
-  /** When the session's last turn finished (virtual µs); -1 before any finished. */
+  /** When the session's last turn finished (µs on the driver's clock); -1 before any finished. */
   lastEndUs: number
   pending: PendingTurn[]
 }
@@ -35,6 +35,10 @@ export interface TurnReleaser {
  *
  * Memory is bounded: idle sessions are remembered (least recently used first out) up to
  * `maxIdleSessions`; a turn of a forgotten session is released open-loop.
+ *
+ * The tracker knows no clock: times are µs of whichever clock drives it, virtual time in
+ * the simulator (ArrivalSource) or wall time since the start against a real endpoint
+ * (WallClockRun), so both release turns by the same rule.
  */
 export class SessionTracker {
   private readonly states = new Map<string, SessionState>()
@@ -48,7 +52,7 @@ export class SessionTracker {
     private readonly maxIdleSessions = 100_000,
   ) {}
 
-  /** A session turn was read from the trace at sim time `nowUs`. */
+  /** A session turn was read from the trace at `nowUs` (the driver's clock). */
   onRead(turn: PendingTurn, nowUs: number): void {
     const sessionId = turn.record.sessionId!
     const state = this.states.get(sessionId)
