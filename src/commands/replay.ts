@@ -66,6 +66,10 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
   async run(): Promise<ReplayCommandResult> {
     const {args, flags} = await this.parse(Replay)
     if (isEndpointSpec(flags.backend)) return this.runEndpoint(args.trace, flags)
+    const endpointOnly = ['shard', 'start-at', ...Object.keys(endpointFlags)].filter((name) => (flags as Record<string, unknown>)[name] !== undefined)
+    if (endpointOnly.length > 0) {
+      throw new TracebenchError(`--${endpointOnly[0]} applies to real endpoints (--backend http://HOST:PORT/v1 or an endpoint file), not to the simulated backend ${flags.backend}`)
+    }
     const results = await runReplay({
       trace: args.trace,
       backend: flags.backend,
@@ -116,7 +120,8 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
     this.log(`results: ${flags.out}${flags['requests-out'] === undefined ? '' : `\nrequests: ${flags['requests-out']}`}`)
     const verdict = reportEndpointRun(results, interrupted)
     for (const line of verdict.lines) this.logToStderr(line)
-    if (verdict.exitCode !== 0) this.exit(verdict.exitCode)
+    // Set, not thrown: --json still prints the results, and the process then exits with it.
+    if (verdict.exitCode !== 0) process.exitCode = verdict.exitCode
     return {out: flags.out, requestsOut: flags['requests-out'] ?? null, results}
   }
 }

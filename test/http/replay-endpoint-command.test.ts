@@ -107,3 +107,11 @@ describe.skipIf(!built)('tracebench replay --backend URL', () => {
     expect(results.http!.harness.notSent).toBeGreaterThan(0)
   })
 })
+
+describe.skipIf(!built)('tracebench replay, endpoint flags on a simulated backend', () => {
+  it('refuses them instead of ignoring them', async () => {
+    const {status, stderr} = await run(['replay', 'synth:chat?requests=5', '--backend', 'cs3', '--ignore-eos', '--out', join(out, 'x.json')])
+    expect(status).toBe(ExitCode.usage)
+    expect(stderr).toMatch(/--ignore-eos applies to real endpoints/)
+  })
+})
