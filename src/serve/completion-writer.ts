@@ -30,6 +30,8 @@ export class CompletionWriter implements TokenListener {
   private sent = 0
   private started = false
   private ended = false
+  /** The client went away: nothing more is written, but the request is still accounted for when it ends. */
+  private detached = false
   private cachedTokens = 0
   private readonly created = Math.floor(Date.now() / 1000)
   private readonly chunkHead: string
@@ -53,7 +55,7 @@ export class CompletionWriter implements TokenListener {
   }
 
   onTokens(count: number): void {
-    if (this.ended || !this.options.stream) {
+    if (this.ended || this.detached || !this.options.stream) {
       this.sent += count
       return
     }
@@ -74,11 +76,12 @@ export class CompletionWriter implements TokenListener {
     if (this.ended) return
     this.cachedTokens = outcome.cachedTokens
     const {stream, includeUsage} = this.options
-    if (stream) {
+    // A detached client gets nothing, but the outcome still counts: the simulated engine served it.
+    if (!this.detached && stream) {
       let out = ''
       if (includeUsage) out += `${this.chunkHead.slice(0, -'{"index":0,'.length)}],"usage":${JSON.stringify(this.usage())}}\n\n`
       this.res.end(`${out}data: [DONE]\n\n`)
-    } else {
+    } else if (!this.detached) {
       this.sendJson(200, this.body())
     }
     this.finish(outcome)
@@ -92,14 +95,16 @@ export class CompletionWriter implements TokenListener {
   /** Ends the response with an error: a JSON error before a stream has started, an error event inside it. */
   fail(error: ApiError): void {
     if (this.ended) return
-    if (this.started) this.res.end(`data: ${JSON.stringify(error.toJson())}\n\ndata: [DONE]\n\n`)
+    if (this.detached) {
+      // The client is gone: nothing to send.
+    } else if (this.started) this.res.end(`data: ${JSON.stringify(error.toJson())}\n\ndata: [DONE]\n\n`)
     else this.sendJson(error.status, error.toJson())
     this.finish(null)
   }
 
   /** The client went away: stop writing (the request goes on in the simulation, as it would on a server that does not abort). */
   detach(): void {
-    this.ended = true
+    this.detached = true
   }
 
   private finish(outcome: RequestOutcome | null): void {

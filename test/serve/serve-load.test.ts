@@ -63,4 +63,25 @@ describe('tracebench serve under load', () => {
       await server.close()
     }
   })
+
+  it('a client that goes away stops getting tokens; its request still finishes in the simulation and is counted', async () => {
+    const server = await startTestServer()
+    try {
+      const abort = new AbortController()
+      const response = await fetch(`${server.url}/completions`, {
+        method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({model: 'llama-3.1-8b', prompt: promptOf(20, 2), max_tokens: 40, ignore_eos: true, stream: true}),
+        signal: abort.signal,
+      })
+      const reader = response.body!.getReader()
+      await reader.read()
+      abort.abort()
+      for (let i = 0; i < 100 && server.live.activeRequests > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(server.live.activeRequests).toBe(0)
+      expect(server.served).toMatchObject({completed: 1, failed: 0})
+    } finally {
+      await server.close()
+    }
+  })
 })
