@@ -10,7 +10,7 @@ import {resolveEndpoint} from '../http/endpoint-config.js'
 import {runEndpointReplay} from '../replay/run-endpoint-replay.js'
 import type {Benchmark} from './benchmark.js'
 
-const ladder = [250, 500, 1000, 2000, 3000]
+const ladder = [100, 250, 500, 1000, 2000]
 const secondsPerRate = 4
 const tokens = 64
 /** What "holds" means: the target. */
