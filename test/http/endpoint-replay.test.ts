@@ -67,3 +67,22 @@ describe('replay against an OpenAI-compatible server', () => {
     })
   }
 })
+
+describe('warm-up, duration limit and concurrency cap', () => {
+  it('sends warm-up requests unrecorded, stops at the duration, and holds back requests over the cap', async () => {
+    server = await startFixtureServer({dialect: 'vllm', firstTokenMs: 30, chunkIntervalMs: 2})
+    // 10 requests 50 ms apart: 3 warm-up, then sends up to 0.38 s (requests 3..7), 8 and 9 past the limit.
+    const trace = writeTrace('limits.jsonl', openLoop(10, 50, 10, 4))
+    const results = await runEndpointReplay({trace, endpoint: resolveEndpoint(server.url), workers: 1, warmup: 3, durationS: 0.38, concurrency: 1})
+    expect(server.requests).toHaveLength(8)
+    expect(results.counters.requests).toBe(5)
+    const h = results.http!.harness
+    expect(h.warmup).toBe(3)
+    expect(h.notSent).toBe(2)
+    expect(h.concurrency).toBe(1)
+    // One at a time: each request reached the server after the previous one's last chunk.
+    for (let i = 1; i < server.requests.length; i++) {
+      expect(server.requests[i]!.receivedMs).toBeGreaterThanOrEqual(server.requests[i - 1]!.contentChunkMs.at(-1)!)
+    }
+  })
+})
