@@ -31,8 +31,8 @@ export class AggregatedBackend implements SimBackend, ReplicaListener {
     this.replicas[index]!.enqueue(seq)
   }
 
-  readState(): BackendState {
-    return readReplicaState(this.replicas)
+  readState(out: BackendState): BackendState {
+    return readReplicaState(out, this.replicas)
   }
 
   readCounters(): Record<string, number> {

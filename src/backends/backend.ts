@@ -30,7 +30,8 @@ export interface BackendState {
  */
 export interface SimBackend {
   submit(seq: Sequence): void
-  readState(): BackendState
+  /** Fills `out` with the state now and returns it (the replay samples often: no object per sample). */
+  readState(out: BackendState): BackendState
   /** Engine counters (iterations, closed-form stretches, preemptions, prefix-cache hits) for diagnostics. */
   readCounters(): Record<string, number>
   /**

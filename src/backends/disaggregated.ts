@@ -71,8 +71,8 @@ export class DisaggregatedBackend implements SimBackend, ReplicaListener, Transf
     this.prefill[index]!.enqueue(seq)
   }
 
-  readState(): BackendState {
-    return readReplicaState(this.decode, this.prefill)
+  readState(out: BackendState): BackendState {
+    return readReplicaState(out, this.decode, this.prefill)
   }
 
   readCounters(): Record<string, number> {

@@ -20,23 +20,28 @@ export function sumReplicaCounters(replicas: readonly BatchingReplica[], prefix:
 }
 
 /**
- * The state sample of a set of replicas: queue depth over `queuedOnly` and `replicas`,
- * batch size and KV-cache use over `replicas` (the pool whose memory bounds concurrency:
- * the only pool when aggregated, the decode pool when disaggregated).
+ * The state sample of a set of replicas, into `out`: queue depth over `queuedOnly` and
+ * `replicas`, batch size and KV-cache use over `replicas` (the pool whose memory bounds
+ * concurrency: the only pool when aggregated, the decode pool when disaggregated).
  */
-export function readReplicaState(replicas: readonly BatchingReplica[], queuedOnly: readonly BatchingReplica[] = []): BackendState {
+export function readReplicaState(out: BackendState, replicas: readonly BatchingReplica[], queuedOnly: readonly BatchingReplica[] = []): BackendState {
   let queueDepth = 0
   let batchSize = 0
   let used = 0
   let total = 0
-  for (const r of queuedOnly) queueDepth += r.queueDepth
-  for (const r of replicas) {
+  for (let i = 0; i < queuedOnly.length; i++) queueDepth += queuedOnly[i]!.queueDepth
+  for (let i = 0; i < replicas.length; i++) {
+    const r = replicas[i]!
     queueDepth += r.queueDepth
     batchSize += r.batchSize
-    used += r.pool.usage * r.pool.totalBlocks
-    total += r.pool.totalBlocks
+    const pool = r.pool
+    used += pool.usage * pool.totalBlocks
+    total += pool.totalBlocks
   }
-  return {queueDepth, batchSize, kvUsage: total === 0 ? 0 : used / total}
+  out.queueDepth = queueDepth
+  out.batchSize = batchSize
+  out.kvUsage = total === 0 ? 0 : used / total
+  return out
 }
 
 /** The earliest decode step of a stretch in progress, on any of the replicas, ending after `timeUs`. */

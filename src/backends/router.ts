@@ -94,10 +94,14 @@ export class ReplicaRouter {
       case 'random':
         return Math.min(n - 1, Math.floor(this.rng.next() * n))
       default: {
-        // least-loaded (and the fallback of prefix-aware)
+        // least-loaded (and the fallback of prefix-aware). Load and queued tokens are
+        // never negative, so the first idle replica (nothing assigned, nothing queued) is
+        // the least loaded one with the lowest index: the scan stops there, which at
+        // moderate load is a few replicas into a pool of dozens.
         let best = 0
         let bestLoad = replicas[0]!.load
         let bestQueued = replicas[0]!.queuedTokens
+        if (bestLoad === 0 && bestQueued === 0) return 0
         for (let i = 1; i < n; i++) {
           const r = replicas[i]!
           const load = r.load
@@ -105,6 +109,7 @@ export class ReplicaRouter {
             best = i
             bestLoad = load
             bestQueued = r.queuedTokens
+            if (load === 0 && bestQueued === 0) break
           }
         }
         return best

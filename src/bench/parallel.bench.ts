@@ -6,110 +6,125 @@ import {Worker} from 'node:worker_threads'
 import {findCapacity} from '../parallel/capacity-search.js'
 import {createReplayPool} from '../parallel/pool.js'
 import type {Benchmark} from './benchmark.js'
+import {reportFigure} from './figures.js'
 import type {SweepMeasurement, SweepTiming} from './measure-sweep.js'
 
-const traceFile = fileURLToPath(new URL('../../../shared/traces/mooncake/conversation_trace.jsonl', import.meta.url))
+const mooncake = fileURLToPath(new URL('../../../shared/traces/mooncake/conversation_trace.jsonl', import.meta.url))
 const measureScript = fileURLToPath(new URL('./measure-sweep.js', import.meta.url))
-const backends = ['cs3', 'trn3-cs3']
-const rateScales = [0.25, 0.5, 1, 2, 4, 8, 16, 32]
-const repeats = 5
-/** Sweeps per child process: the first cold, the second on the same (warm) pool. */
-const passes = 2
+
+interface SweepCase {
+  trace: string
+  backends: string[]
+  rateScales: number[]
+}
+
+/** The big sweep of issue 15: 3 backends x 6 loads of 300,000 synthesized coding requests (5.4M replayed requests). */
+const bigSweep: SweepCase = {trace: 'synth:coding?requests=300000', backends: ['cs3', 'gpu-h100', 'trn3-cs3'], rateScales: [1, 2, 4, 8, 16, 32]}
+/** A small one (2 x 3 points of the Mooncake conversation trace, about a second of work): the default must not be slower than one thread. */
+const smallSweep: SweepCase = {trace: mooncake, backends: ['cs3', 'trn3-cs3'], rateScales: [1, 4, 16]}
+
+type WorkerSetting = number | 'default'
 
 /**
- * Parallel speed-up as a user sees it: a sweep over 2 backends x 8 rate scales of the
- * Mooncake conversation trace (12,031 requests per point), each run in a fresh process
- * (cold: module loading, thread start-up and JIT warm-up included, as in `tracebench
- * sweep`) with 1 worker (in process) and with 2 worker threads, then once more on the same
- * pool (warm, as the replays of a `tracebench claims` run share one pool). The two
- * configurations alternate, five times each; best and median count.
- *
- * Because the machine may be shared, it also measures, between runs, what two threads
- * gain over one on two probes: a plain arithmetic loop (the cores alone) and random reads
- * over 32 MiB (the shared cache and memory): the ceilings a speed-up can reach at that
- * moment. Then the time of one capacity search.
+ * Parallel speed as a user sees it, every sweep in a fresh process and timed from process
+ * start (module loading, thread start-up and JIT warm-up included, as `tracebench sweep`
+ * pays them), the configurations alternating so that a change in the machine's load hits
+ * them alike:
+ * - the big sweep with 1 worker (in process), 2 workers (this thread and one worker
+ *   thread) and the default worker count: the 2-worker speed-up (target 1.7x on 2 cores);
+ * - the small sweep with 1 worker and the default: the default must not be slower;
+ * - one capacity search with 1 and 2 workers and the default.
+ * Between runs it measures what two threads gain over one on two probes, an arithmetic
+ * loop (the cores alone) and random reads over 32 MiB (the shared cache and memory): the
+ * ceilings a speed-up can reach on the machine at that moment.
  */
 export const parallelBenchmark: Benchmark = {
   name: 'parallel',
   async run() {
-    if (!existsSync(traceFile)) {
-      console.log(`skipped: ${traceFile} not found (the shared traces folder is needed)`)
-      return
-    }
-    console.log(`${backends.length} backends x ${rateScales.length} rate scales on ${traceFile}, ${availableParallelism()} cores available`)
-    {
-      // Alternate the two configurations so that a change in the machine's load hits both alike.
-      const runs: Record<number, SweepMeasurement[]> = {1: [], 2: []}
-      const probes: ProbeScaling[] = []
-      for (let i = 0; i < repeats; i++) {
-        probes.push(await measureProbeScaling())
-        for (const workers of [1, 2]) runs[workers]?.push(await measureSweepInChild(workers))
-      }
-      probes.push(await measureProbeScaling())
-      for (const [pass, label] of [
-        [0, 'cold, from process start (as `tracebench sweep`)'],
-        [1, 'warm, a second sweep on the same pool'],
-      ] as const) {
-        console.log(`sweep, ${label}:`)
-        const summary: Record<number, {best: SweepTiming; median: SweepTiming}> = {}
-        for (const workers of [1, 2]) {
-          const timings = (runs[workers] as SweepMeasurement[]).map((m) => m.passes[pass] as SweepTiming)
-          const s = (summary[workers] = {best: fastest(timings), median: medianByWall(timings)})
-          console.log(
-            `  ${workers} worker${workers === 1 ? ' (in process)' : 's'}: best ${s.best.wallS.toFixed(2)} s wall (${s.best.cpuS.toFixed(2)} s CPU), median ${s.median.wallS.toFixed(2)} s` +
-              ` (${((backends.length * rateScales.length) / s.best.wallS).toFixed(1)} points/s at best; all: ${timings.map((t) => t.wallS.toFixed(2)).join(', ')})`,
-          )
-        }
-        const one = summary[1] as {best: SweepTiming; median: SweepTiming}
-        const two = summary[2] as {best: SweepTiming; median: SweepTiming}
-        const speedup = one.best.wallS / two.best.wallS
-        console.log(
-          `  speed-up 2 workers / 1 worker: ${speedup.toFixed(2)}x best to best, ${(one.median.wallS / two.median.wallS).toFixed(2)}x median to median` +
-            (pass === 0 ? ` (target >= 1.7x on 2 cores)${speedup >= 1.7 ? '' : '  BELOW TARGET'}` : ''),
-        )
-        // Two cores cannot finish the 2-worker run faster than its CPU time / 2; the 1-worker
-        // run already uses more than one core (V8's collector and compiler threads).
-        const floorS = two.best.cpuS / 2
-        console.log(
-          `  CPU: 1 worker keeps ${(one.best.cpuS / one.best.wallS).toFixed(2)} cores busy; 2 workers use ${(two.best.cpuS / one.best.cpuS).toFixed(2)}x its CPU, ` +
-            `so on 2 cores their wall time cannot fall below ${floorS.toFixed(2)} s (at most ${(one.best.wallS / floorS).toFixed(2)}x)`,
-        )
-      }
-      console.log(
-        `machine check, work of 2 threads over 1 between runs (2.00x on two idle cores): arithmetic loop ${probes.map((p) => `${p.arithmetic.toFixed(2)}x`).join(', ')}; ` +
-          `random reads over 32 MiB ${probes.map((p) => `${p.memory.toFixed(2)}x`).join(', ')}`,
-      )
+    console.log(`${availableParallelism()} cores available`)
+    const probes: ProbeScaling[] = []
 
-      for (const workers of [1, 2]) {
-        const pool = createReplayPool({workers})
-        const started = performance.now()
-        try {
-          const r = await findCapacity({trace: traceFile, backend: 'cs3', slos: ['ttft.p90<=2s', 'tpot.p90<=5ms'], pool})
-          const s = (performance.now() - started) / 1000
-          console.log(
-            `capacity search (cs3, ttft.p90<=2s and tpot.p90<=5ms, 2% precision), ${workers} worker${workers === 1 ? '' : 's'}: ${s.toFixed(2)} s, ` +
-              `${r.evaluations.length} points in ${r.rounds} rounds -> ${r.status} x${r.rateScale} (${r.requestsPerS.toFixed(2)} req/s)`,
-          )
-        } finally {
-          await pool.close()
-        }
-      }
+    const big = await compareInChildren(bigSweep, [1, 2, 'default'], 3, probes)
+    const one = big.get(1) as SweepTiming[]
+    const two = big.get(2) as SweepTiming[]
+    const auto = big.get('default') as SweepTiming[]
+    reportFigure({key: 'parallel.coding-sweep.1-worker.seconds', label: 'big sweep, 1 worker (best)', value: fastest(one).wallS, unit: 's', better: 'lower', digits: 2})
+    reportFigure({key: 'parallel.coding-sweep.2-workers.seconds', label: 'big sweep, 2 workers (best)', value: fastest(two).wallS, unit: 's', better: 'lower', digits: 2})
+    reportFigure({key: 'parallel.coding-sweep.speed-up', label: 'big sweep, 2 workers over 1, cold, best to best', value: fastest(one).wallS / fastest(two).wallS, unit: 'x', better: 'higher', target: 1.7})
+    reportFigure({key: 'parallel.coding-sweep.default-over-1-worker', label: 'big sweep, default worker count over 1 worker (median)', value: median(auto).wallS / median(one).wallS, unit: 'x', better: 'lower', target: 1})
+
+    if (!existsSync(mooncake)) {
+      console.log(`skipped the Mooncake sweep and capacity search: ${mooncake} not found (the shared traces folder is needed)`)
+    } else {
+      const small = await compareInChildren(smallSweep, [1, 'default'], 5, probes)
+      const ratio = median(small.get('default') as SweepTiming[]).wallS / median(small.get(1) as SweepTiming[]).wallS
+      // The default runs this in process, as --workers 1 does: the same work, so the ratio is 1 up to the machine's noise.
+      reportFigure({key: 'parallel.mooncake-small-sweep.default-over-1-worker', label: 'small Mooncake sweep, default worker count over 1 worker (median)', value: ratio, unit: 'x', better: 'lower', target: 1.05})
+      await timeCapacitySearches()
     }
+    console.log(
+      `machine check, work of 2 threads over 1 between runs (2.00x on two idle cores): arithmetic loop ${probes.map((p) => `${p.arithmetic.toFixed(2)}x`).join(', ')}; ` +
+        `random reads over 32 MiB ${probes.map((p) => `${p.memory.toFixed(2)}x`).join(', ')}`,
+    )
   },
+}
+
+/** Runs the sweep cold in child processes, `repeats` times per setting, alternating; prints and returns the timings. */
+async function compareInChildren(sweep: SweepCase, settings: WorkerSetting[], repeats: number, probes: ProbeScaling[]): Promise<Map<WorkerSetting, SweepTiming[]>> {
+  const points = sweep.backends.length * sweep.rateScales.length
+  console.log(`\nsweep of ${sweep.trace}: ${sweep.backends.join(', ')} x ${sweep.rateScales.join(', ')} (${points} points), cold from process start, ${repeats} runs per setting`)
+  const timings = new Map<WorkerSetting, SweepTiming[]>(settings.map((setting) => [setting, []]))
+  const chosen = new Map<WorkerSetting, number>()
+  for (let i = 0; i < repeats; i++) {
+    probes.push(await measureProbeScaling())
+    for (const setting of settings) {
+      const measured = await measureSweepInChild(sweep, setting)
+      timings.get(setting)?.push(measured.passes[0] as SweepTiming)
+      chosen.set(setting, measured.poolWorkers)
+    }
+  }
+  for (const setting of settings) {
+    const runs = timings.get(setting) as SweepTiming[]
+    const best = fastest(runs)
+    const label = setting === 'default' ? `default (ran ${chosen.get(setting)} at once)` : `${setting} worker${setting === 1 ? ' (in process)' : 's'}`
+    console.log(
+      `  ${label}: best ${best.wallS.toFixed(2)} s wall (${best.cpuS.toFixed(2)} s CPU), median ${median(runs).wallS.toFixed(2)} s; all: ${runs.map((t) => t.wallS.toFixed(2)).join(', ')}`,
+    )
+  }
+  return timings
+}
+
+async function timeCapacitySearches(): Promise<void> {
+  for (const workers of [1, 2, 'default'] as const) {
+    const pool = createReplayPool(workers === 'default' ? {} : {workers})
+    const started = performance.now()
+    try {
+      const r = await findCapacity({trace: mooncake, backend: 'cs3', slos: ['ttft.p90<=2s', 'tpot.p90<=5ms'], pool})
+      const s = (performance.now() - started) / 1000
+      console.log(
+        `capacity search (cs3, ttft.p90<=2s and tpot.p90<=5ms, 2% precision), ${workers} worker${workers === 1 ? '' : 's'}: ${s.toFixed(2)} s, ` +
+          `${r.evaluations.length} points in ${r.rounds} rounds -> ${r.status} x${r.rateScale} (${r.requestsPerS.toFixed(2)} req/s)`,
+      )
+      const key = workers === 'default' ? 'default' : `${workers}-worker${workers === 1 ? '' : 's'}`
+      reportFigure({key: `parallel.capacity-search.${key}.seconds`, label: `capacity search on the Mooncake trace, ${workers} worker${workers === 1 ? '' : 's'} (warm process)`, value: s, unit: 's', better: 'lower', digits: 2})
+    } finally {
+      await pool.close()
+    }
+  }
 }
 
 function fastest(timings: SweepTiming[]): SweepTiming {
   return timings.reduce((a, b) => (b.wallS < a.wallS ? b : a))
 }
 
-function medianByWall(timings: SweepTiming[]): SweepTiming {
+function median(timings: SweepTiming[]): SweepTiming {
   const sorted = [...timings].sort((a, b) => a.wallS - b.wallS)
   return sorted[Math.floor((sorted.length - 1) / 2)] as SweepTiming
 }
 
 /** One sweep in a fresh Node process (cold, like a CLI run), measured there. */
-async function measureSweepInChild(workers: number): Promise<SweepMeasurement> {
-  const args = [measureScript, traceFile, String(workers), backends.join(','), rateScales.join(','), String(passes)]
+async function measureSweepInChild(sweep: SweepCase, workers: WorkerSetting): Promise<SweepMeasurement> {
+  const args = [measureScript, sweep.trace, String(workers), sweep.backends.join(','), sweep.rateScales.join(','), '1']
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''

@@ -9,6 +9,7 @@ import {createGzip} from 'node:zlib'
 import {synthesizeTrace} from '../traces/synthesize-trace.js'
 import {writeNativeTrace} from '../traces/write-native.js'
 import type {Benchmark} from './benchmark.js'
+import {reportFigure, type Figure} from './figures.js'
 import type {TraceReadMeasurement} from './measure-trace-read.js'
 import {writeAzureCsv, writeBurstGptCsv, writeMooncakeJsonl} from './write-foreign-traces.js'
 
@@ -28,13 +29,14 @@ export const traceReaderBenchmark: Benchmark = {
     const dir = await mkdtemp(join(tmpdir(), 'tracebench-bench-'))
     try {
       const records = synthesizeTrace({kind: 'chat', seed: 1, requests})
-      const files: {label: string; path: string}[] = [
-        {label: 'native JSONL', path: join(dir, 'chat.jsonl')},
-        {label: 'Azure CSV', path: join(dir, 'azure.csv')},
-        {label: 'BurstGPT CSV', path: join(dir, 'burstgpt.csv')},
-        {label: 'Mooncake JSONL', path: join(dir, 'mooncake.jsonl')},
-        {label: 'Azure CSV .gz', path: join(dir, 'azure.csv.gz')},
+      const files: {label: string; key: string; path: string}[] = [
+        {label: 'native JSONL', key: 'native-jsonl', path: join(dir, 'chat.jsonl')},
+        {label: 'Azure CSV', key: 'azure-csv', path: join(dir, 'azure.csv')},
+        {label: 'BurstGPT CSV', key: 'burstgpt-csv', path: join(dir, 'burstgpt.csv')},
+        {label: 'Mooncake JSONL', key: 'mooncake-jsonl', path: join(dir, 'mooncake.jsonl')},
+        {label: 'Azure CSV .gz', key: 'azure-csv-gz', path: join(dir, 'azure.csv.gz')},
       ]
+      const figures: Figure[] = []
       const [native, azure, burstgpt, mooncake, azureGz] = files.map((file) => file.path) as [string, string, string, string, string]
       process.stdout.write(`writing ${requests.toLocaleString('en-US')}-request test files in ${dir} ... `)
       await writeNativeTrace(native, records, {description: 'benchmark input'})
@@ -63,7 +65,9 @@ export const traceReaderBenchmark: Benchmark = {
         ]
         console.log(cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[0] as number) : cell.padStart(widths[i] as number))).join(' '))
         if (measured.rows !== requests) console.log(`  (read ${measured.rows} rows, expected ${requests})`)
+        figures.push({key: `trace-reader.${file.key}.rows-per-s`, label: `reading ${file.label}`, value: Math.round(measured.rows / measured.seconds), unit: 'rows/s', better: 'higher', target: 300_000})
       }
+      for (const figure of figures) reportFigure(figure)
       console.log("rows/s: records through readTrace's per-record async iterator on one thread (gzip inflates on a libuv worker thread).")
       console.log('RSS columns: growth over the process baseline; live: JS heap after a full GC. Memory is flat when the')
       console.log('@250k and later columns agree: the reader holds a bounded window of rows, not the file.')

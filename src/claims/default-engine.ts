@@ -10,7 +10,7 @@ import type {ReplayOptions} from '../replay/run-replay.js'
 import type {ClaimsEngine, DecodeSpeedMeasurement} from './claims-engine.js'
 
 export interface DefaultEngineOptions {
-  /** Worker threads (default: available cores); 1 replays in process. */
+  /** Replays at once (default: chosen from the work; see ReplayPoolOptions.workers); 1 replays in process. */
   workers?: number
   /** An existing pool to share (not closed by the engine). */
   pool?: ReplayPool

@@ -7,7 +7,6 @@ import {mergeCapacityShards, runCapacitySearches, type CapacityReport} from '../
 import {formatCapacityTable} from '../parallel/capacity-table.js'
 import {parseFootprintTarget} from '../parallel/footprint-target.js'
 import {parsePositive, parsePrecision} from '../parallel/parse-flags.js'
-import {defaultWorkerCount} from '../parallel/pool.js'
 import {chooseProgressMode, createProgressReporter} from '../parallel/progress-reporter.js'
 import {formatShard, parseShard} from '../parallel/shard.js'
 
@@ -49,7 +48,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
     'points-per-round': Flags.integer({description: 'rate scales evaluated per round (fixed, so results do not depend on --workers)', min: 1, max: 64, default: defaultSearchSettings.pointsPerRound}),
     shard: Flags.string({description: 'run only shard i of n (0-based): backends k with k mod n = i'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
-    workers: Flags.integer({char: 'w', description: 'worker threads (default: available cores)', min: 1, default: defaultWorkerCount()}),
+    workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     out: Flags.string({char: 'o', description: 'output directory for capacity.json and the evaluated points', default: 'capacity-results'}),
     'merge-dir': Flags.string({description: 'join shard outputs (directories or capacity.shard-*.json files) into --out instead of running', multiple: true}),
     ...endpointFlags,

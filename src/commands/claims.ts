@@ -43,7 +43,7 @@ Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate:
   static override flags = {
     out: Flags.string({char: 'o', description: 'write claims.json, results files, synthesized traces and index.html here'}),
     strict: Flags.boolean({description: 'every claim gates the exit code, not only those marked gate: true', default: false}),
-    workers: Flags.integer({char: 'w', description: 'worker threads (default: available cores; 1 replays in process)', min: 1}),
+    workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     report: Flags.string({description: 'HTML report path (default: OUT/index.html when --out is given)'}),
   }
 

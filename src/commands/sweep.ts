@@ -4,7 +4,6 @@ import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
 import {TracebenchError} from '../common/errors.js'
 import {parseFootprintTarget} from '../parallel/footprint-target.js'
-import {defaultWorkerCount} from '../parallel/pool.js'
 import {chooseProgressMode, createProgressReporter} from '../parallel/progress-reporter.js'
 import {parseRateScales} from '../parallel/rate-scales.js'
 import {formatShard, parseShard} from '../parallel/shard.js'
@@ -50,7 +49,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
     footprint: Flags.string({description: "scale every backend to the same footprint first: racks=N, kw=N, systems=N or chips=N"}),
     shard: Flags.string({description: 'run only shard i of n (0-based): points k with k mod n = i'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
-    workers: Flags.integer({char: 'w', description: 'worker threads (default: available cores)', min: 1, default: defaultWorkerCount()}),
+    workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     out: Flags.string({char: 'o', description: 'output directory', required: true}),
     'merge-dir': Flags.string({description: 'join shard outputs (directories or index.shard-*.json files) into --out instead of running', multiple: true}),
     report: Flags.boolean({description: 'also render DIR/report.html (self-contained; --no-report to skip)', default: true, allowNo: true}),

@@ -44,7 +44,7 @@ export class SimEvent {
   cancelled = false
   /** The tie-break after time, kind then sequence number, folded into one exact number. */
   order: number
-  /** Position in the heap (-1 when not queued), so an event can move or leave in O(log n). */
+  /** Position in the heap (-1 when not queued, -2 for a wake due now: see Simulator), so an event can move or leave in O(log n). */
   heapIndex = -1
   constructor(
     public timeUs: number,

@@ -1,4 +1,5 @@
-import {createLatencyHistogram, encodeHistogram, recordValueUs, summarizeHistogram, summarizeUserSpeed, type LatencyHistogram} from './histograms.js'
+import {encodeHistogram, summarizeHistogram, summarizeUserSpeed, type LatencyHistogram} from './histograms.js'
+import {LatencyCounts} from './latency-counts.js'
 import {computeCounters} from './rates.js'
 import type {RequestFailure, RequestOutcome, StateSample} from './request-outcome.js'
 import type {MetricEntry, MetricsSnapshot} from './results-file.js'
@@ -26,14 +27,16 @@ export interface MeasuredWindow {
  * SLOs are compiled once.
  */
 export class MetricsRecorder {
-  private readonly ttft = createLatencyHistogram()
-  private readonly tpot = createLatencyHistogram()
-  private readonly itl = createLatencyHistogram()
-  private readonly e2e = createLatencyHistogram()
-  private readonly queue = createLatencyHistogram()
-  private readonly kvTransfer = createLatencyHistogram()
-  private sendLag: LatencyHistogram | null = null
-  private readonly clamped = {ttft: 0, tpot: 0, itl: 0, e2e: 0, queue: 0, kvTransfer: 0, sendLag: 0}
+  /** recordOutcome reads an outcome and keeps nothing of it (a replay may reuse the object). */
+  readonly borrowsOutcomes = true
+  // Counted in the histograms' bucket layout, turned into histograms by finish().
+  private readonly ttft = new LatencyCounts()
+  private readonly tpot = new LatencyCounts()
+  private readonly itl = new LatencyCounts()
+  private readonly e2e = new LatencyCounts()
+  private readonly queue = new LatencyCounts()
+  private readonly kvTransfer = new LatencyCounts()
+  private sendLag: LatencyCounts | null = null
   private readonly values: RequestValues = createRequestValues()
   private readonly meetsSlos: ((v: RequestValues) => boolean) | null
   private readonly timeseries: TimeseriesSampler
@@ -59,20 +62,19 @@ export class MetricsRecorder {
 
   recordOutcome(o: RequestOutcome): void {
     const v = computeRequestValues(o, this.values)
-    const c = this.clamped
-    c.ttft += recordValueUs(this.ttft, v.ttftUs)
-    c.e2e += recordValueUs(this.e2e, v.e2eUs)
-    c.queue += recordValueUs(this.queue, v.queueUs)
-    if (o.outputTokens > 1) c.tpot += recordValueUs(this.tpot, v.tpotUs)
+    this.ttft.record(v.ttftUs)
+    this.e2e.record(v.e2eUs)
+    this.queue.record(v.queueUs)
+    if (o.outputTokens > 1) this.tpot.record(v.tpotUs)
     const gaps = o.itlGapsUs
     for (let i = 0; i < gaps.length; i++) {
       const pair = gaps[i] as [number, number]
-      if (pair[1] > 0) c.itl += recordValueUs(this.itl, pair[0], pair[1])
+      this.itl.record(pair[0], pair[1])
     }
-    if (o.kvTransferUs > 0) c.kvTransfer += recordValueUs(this.kvTransfer, o.kvTransferUs)
+    if (o.kvTransferUs > 0) this.kvTransfer.record(o.kvTransferUs)
     if (o.sendLagUs !== undefined) {
-      this.sendLag ??= createLatencyHistogram()
-      c.sendLag += recordValueUs(this.sendLag, o.sendLagUs)
+      this.sendLag ??= new LatencyCounts()
+      this.sendLag.record(o.sendLagUs)
     }
     this.completed++
     this.inputTokens += o.inputTokens
@@ -107,7 +109,7 @@ export class MetricsRecorder {
   }
 
   private flushItl(): void {
-    if (this.pendingItlCount > 0) this.clamped.itl += recordValueUs(this.itl, this.pendingItlUs, this.pendingItlCount)
+    if (this.pendingItlCount > 0) this.itl.record(this.pendingItlUs, this.pendingItlCount)
     this.pendingItlCount = 0
   }
 
@@ -154,21 +156,21 @@ export class MetricsRecorder {
       },
       durationUs,
     )
-    const c = this.clamped
+    const tpot = this.tpot.toHistogram()
     const metrics: MetricsSnapshot['metrics'] = {
-      ttft: entry(this.ttft, c.ttft),
-      tpot: entry(this.tpot, c.tpot),
-      itl: entry(this.itl, c.itl),
-      e2e: entry(this.e2e, c.e2e),
-      queue: entry(this.queue, c.queue),
-      kvTransfer: entry(this.kvTransfer, c.kvTransfer),
+      ttft: countsEntry(this.ttft),
+      tpot: entry(tpot, this.tpot.clamped),
+      itl: countsEntry(this.itl),
+      e2e: countsEntry(this.e2e),
+      queue: countsEntry(this.queue),
+      kvTransfer: countsEntry(this.kvTransfer),
     }
-    if (this.sendLag !== null) metrics.sendLag = entry(this.sendLag, c.sendLag)
+    if (this.sendLag !== null) metrics.sendLag = countsEntry(this.sendLag)
     return {
       window: {startUs, endUs, durationS: durationUs / 1e6},
       counters,
       metrics,
-      userSpeed: summarizeUserSpeed(this.tpot),
+      userSpeed: summarizeUserSpeed(tpot),
       timeseries: this.timeseries.finish(endUs),
     }
   }
@@ -177,6 +179,10 @@ export class MetricsRecorder {
 /** A results-file metric entry from a histogram: summary, encoding, clamped count. */
 export function buildMetricEntry(histogram: LatencyHistogram, clampedCount: number): MetricEntry {
   return entry(histogram, clampedCount)
+}
+
+function countsEntry(counts: LatencyCounts): MetricEntry {
+  return entry(counts.toHistogram(), counts.clamped)
 }
 
 function entry(histogram: LatencyHistogram, clampedCount: number): MetricEntry {

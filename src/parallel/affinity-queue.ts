@@ -9,25 +9,22 @@
  * Which thread runs a job never changes its results (every replay is an independent,
  * seeded run), only how much compile work the pool repeats.
  */
-export class AffinityQueue {
-  /** Pending job indices per group, in job order. */
-  private readonly pending = new Map<string, number[]>()
+export class AffinityQueue<T> {
+  /** Pending jobs per group, in the order they were added. */
+  private readonly pending = new Map<string, T[]>()
   /** How many threads are working on each group now. */
   private readonly active = new Map<string, number>()
-  private remaining: number
-
-  /** `groups[i]` is job i's group (its backend, as a key). */
-  constructor(groups: readonly string[]) {
-    groups.forEach((group, index) => {
-      const list = this.pending.get(group)
-      if (list === undefined) this.pending.set(group, [index])
-      else list.push(index)
-    })
-    this.remaining = groups.length
-  }
+  private remaining = 0
 
   get size(): number {
     return this.remaining
+  }
+
+  add(group: string, job: T): void {
+    const list = this.pending.get(group)
+    if (list === undefined) this.pending.set(group, [job])
+    else list.push(job)
+    this.remaining++
   }
 
   /**
@@ -35,23 +32,27 @@ export class AffinityQueue {
    * first job): the next job of that group while it has any; else the next job of the
    * group with the most jobs left among those no thread is on; else (every group with jobs
    * left is taken) the next job of the group with the most jobs left. Undefined when no
-   * job is left. Within a group, jobs start in job order.
+   * job is left. Within a group, jobs start in the order they were added.
    */
-  take(last: string | undefined): {index: number; group: string} | undefined {
+  take(last: string | undefined): {job: T; group: string} | undefined {
     if (this.remaining === 0) return undefined
-    if (last !== undefined) {
-      const own = this.pending.get(last)
-      if (own !== undefined && own.length > 0) return this.claim(last, own.shift() as number)
-    }
+    if (last !== undefined && this.pending.has(last)) return this.claim(last)
     let free: string | undefined
     let busiest: string | undefined
+    let freeLength = 0
+    let busiestLength = 0
     for (const [group, list] of this.pending) {
-      if (list.length === 0) continue
-      if ((this.active.get(group) ?? 0) === 0 && (free === undefined || list.length > (this.pending.get(free) as number[]).length)) free = group
-      if (busiest === undefined || list.length > (this.pending.get(busiest) as number[]).length) busiest = group
+      if ((this.active.get(group) ?? 0) === 0 && list.length > freeLength) {
+        free = group
+        freeLength = list.length
+      }
+      if (list.length > busiestLength) {
+        busiest = group
+        busiestLength = list.length
+      }
     }
-    const group = (free ?? busiest) as string
-    return this.claim(group, (this.pending.get(group) as number[]).shift() as number)
+    const group = free ?? busiest
+    return group === undefined ? undefined : this.claim(group)
   }
 
   /** A thread finished (or gave up) a job of `group`. */
@@ -61,9 +62,22 @@ export class AffinityQueue {
     else this.active.set(group, count - 1)
   }
 
-  private claim(group: string, index: number): {index: number; group: string} {
+  /** Drops the pending jobs that `match` (a failed run's): they will not start. */
+  drop(match: (job: T) => boolean): void {
+    for (const [group, list] of this.pending) {
+      const kept = list.filter((job) => !match(job))
+      this.remaining -= list.length - kept.length
+      if (kept.length === 0) this.pending.delete(group)
+      else this.pending.set(group, kept)
+    }
+  }
+
+  private claim(group: string): {job: T; group: string} {
+    const list = this.pending.get(group) as T[]
+    const job = list.shift() as T
+    if (list.length === 0) this.pending.delete(group)
     this.active.set(group, (this.active.get(group) ?? 0) + 1)
     this.remaining--
-    return {index, group}
+    return {job, group}
   }
 }

@@ -19,8 +19,12 @@ export function withEndpointJobs(inner: ReplayPool): ReplayPool {
     return next
   }
   return {
-    workers: inner.workers,
-    inProcess: inner.inProcess,
+    get workers() {
+      return inner.workers
+    },
+    get inProcess() {
+      return inner.inProcess
+    },
     async run(jobs, onProgress) {
       const endpointAt = jobs.map((job) => typeof job.backend === 'string' && isEndpointSpec(job.backend))
       if (!endpointAt.includes(true)) return inner.run(jobs, onProgress)

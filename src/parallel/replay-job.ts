@@ -1,7 +1,7 @@
 import {TracebenchError} from '../common/errors.js'
 import type {ExitCodeValue} from '../common/exit-codes.js'
 import type {ResultsFile} from '../metrics/results-file.js'
-import {runReplay, type ReplayOptions} from '../replay/run-replay.js'
+import {runReplay, type ReplayHooks, type ReplayOptions} from '../replay/run-replay.js'
 
 /**
  * One replay as the pool runs it, in a worker thread or in process. Errors do not cross
@@ -18,9 +18,9 @@ export interface SerializedError {
   user: {code: string; exitCode: ExitCodeValue; suggestions: string[]} | null
 }
 
-export async function executeReplayJob(options: ReplayOptions): Promise<ReplayJobOutcome> {
+export async function executeReplayJob(options: ReplayOptions, hooks: ReplayHooks = {}): Promise<ReplayJobOutcome> {
   try {
-    return {ok: true, results: await runReplay(options)}
+    return {ok: true, results: await runReplay(options, hooks)}
   } catch (error) {
     return {ok: false, error: serializeError(error)}
   }

@@ -1,16 +1,23 @@
-import {loadCatalog} from '../catalogs/load-catalog.js'
+import {parentPort, workerData} from 'node:worker_threads'
+import {loadCatalog, useParsedBuiltInCatalog, type ParsedCatalogFile} from '../catalogs/load-catalog.js'
 import type {ReplayOptions} from '../replay/run-replay.js'
-import {executeReplayJob, type ReplayJobOutcome} from './replay-job.js'
+import {executeReplayJob} from './replay-job.js'
 
-// Piscina loads this module when the thread starts, while the main thread is still
-// validating the input: parse the built-in catalogs now rather than in the first job.
-loadCatalog()
+// The pool sends the built-in catalogs as it parsed them; without them, parse them now
+// rather than in the first job.
+const catalog = (workerData as {builtInCatalog?: ParsedCatalogFile[]} | null)?.builtInCatalog
+if (catalog !== undefined) useParsedBuiltInCatalog(catalog)
+else loadCatalog()
 
 /**
- * The piscina worker: one task is one replay. The results file it returns already holds
- * its histograms encoded (compressed base64), so the message is plain data; the main
- * thread decodes and merges them only where it merges files.
+ * A pool's worker thread: each message is one replay's options, answered with its outcome
+ * (a results file, histograms already encoded, so the message is plain data; the main
+ * thread decodes and merges them only where it merges files). The pool sends one job at
+ * a time, and only after 'ready': a job never waits here for the modules to load.
  */
-export default async function runReplayTask(options: ReplayOptions): Promise<ReplayJobOutcome> {
-  return executeReplayJob(options)
-}
+const port = parentPort
+if (port === null) throw new Error('internal: replay-worker.js runs in a worker thread')
+port.on('message', (job: ReplayOptions) => {
+  void executeReplayJob(job).then((outcome) => port.postMessage(outcome))
+})
+port.postMessage('ready')

@@ -1,4 +1,4 @@
-import {Sequence} from '../backends/sequence.js'
+import {SequencePool, type Sequence} from '../backends/sequence.js'
 import type {TraceRecord} from '../traces/trace-record.js'
 import {EventKind, type EventHandler, type SimEvent} from '../kernel/event-queue.js'
 import {SessionTracker, type PendingTurn, type TurnReleaser} from './sessions.js'
@@ -79,13 +79,15 @@ export class ArrivalSource implements SimFeeder, EventHandler, TurnReleaser {
   private readonly lookaheadUs: number
   private readonly maxBuffered: number
   /**
-   * Open-loop turns read and not yet released, in release order (the trace is sorted).
-   * Only the head has an event in the queue: the heap stays small however far ahead the
-   * trace is read.
+   * Open-loop requests read and not yet released, in release order (the trace is
+   * sorted). Only the head has an event in the queue: the heap stays small however far
+   * ahead the trace is read. A FIFO of (record, index, release time) in parallel arrays,
+   * so that an open-loop request costs no object of its own before its Sequence.
    */
-  private openLoop: PendingTurn[] = []
-  private openLoopHead = 0
+  private readonly openLoop = new OpenLoopQueue()
   private openLoopScheduled = false
+  /** Where released requests get their Sequence (the replay gives finished ones back). */
+  readonly sequences = new SequencePool()
 
   constructor(
     private readonly sim: Simulator,
@@ -150,32 +152,31 @@ export class ArrivalSource implements SimFeeder, EventHandler, TurnReleaser {
     stats.outputTokens += record.outputTokens
     this.lastReadUs = record.arrivalUs
     this.buffered++
-    const turn: PendingTurn = {record, index, scaledArrivalUs: record.arrivalUs / this.rateScale, releaseUs: -1}
+    const scaledArrivalUs = record.arrivalUs / this.rateScale
     if (record.sessionId !== undefined) {
-      this.sessions.onRead(turn, this.sim.nowUs)
+      this.sessions.onRead({record, index, scaledArrivalUs, releaseUs: -1}, this.sim.nowUs)
       stats.sessions = this.sessions.sessionsSeen
     } else {
-      this.releaseOpenLoop(turn, Math.max(Math.round(turn.scaledArrivalUs), Math.ceil(this.sim.nowUs)))
+      this.releaseOpenLoop(record, index, Math.max(Math.round(scaledArrivalUs), Math.ceil(this.sim.nowUs)))
     }
   }
 
   /** Called by the SessionTracker: a session's first turn (open loop) or a closed-loop turn. */
   releaseTurn(turn: PendingTurn, releaseUs: number, closedLoop: boolean): void {
     if (closedLoop) this.sim.schedule(releaseUs, EventKind.sessionRelease, this, turn)
-    else this.releaseOpenLoop(turn, releaseUs)
+    else this.releaseOpenLoop(turn.record, turn.index, releaseUs)
   }
 
-  private releaseOpenLoop(turn: PendingTurn, releaseUs: number): void {
-    turn.releaseUs = releaseUs
-    this.openLoop.push(turn)
-    if (!this.openLoopScheduled) this.scheduleOpenLoopHead()
+  private releaseOpenLoop(record: TraceRecord, index: number, releaseUs: number): void {
+    this.openLoop.push(record, index, releaseUs)
+    if (!this.openLoopScheduled) this.scheduleOpenLoopHead(null)
   }
 
-  private scheduleOpenLoopHead(reuse: SimEvent | null = null): void {
-    const head = this.openLoop[this.openLoopHead]
-    this.openLoopScheduled = head !== undefined
-    if (head === undefined) return
-    const timeUs = Math.max(head.releaseUs, this.sim.nowUs)
+  private scheduleOpenLoopHead(reuse: SimEvent | null): void {
+    const queue = this.openLoop
+    this.openLoopScheduled = queue.length > 0
+    if (queue.length === 0) return
+    const timeUs = Math.max(queue.headReleaseUs, this.sim.nowUs)
     if (reuse === null) this.sim.schedule(timeUs, EventKind.arrival, this, null)
     else this.sim.scheduleAgain(reuse, timeUs, EventKind.arrival)
   }
@@ -183,21 +184,87 @@ export class ArrivalSource implements SimFeeder, EventHandler, TurnReleaser {
   handleEvent(event: SimEvent): void {
     // Read before the event object is recycled for the next arrival.
     const releaseUs = event.timeUs
-    let turn: PendingTurn
+    let seq: Sequence
     if (event.kind === EventKind.arrival) {
-      turn = this.openLoop[this.openLoopHead]!
-      this.openLoop[this.openLoopHead++] = undefined as unknown as PendingTurn
-      if (this.openLoopHead >= 4096 && this.openLoopHead * 2 >= this.openLoop.length) {
-        this.openLoop = this.openLoop.slice(this.openLoopHead)
-        this.openLoopHead = 0
-      }
+      const queue = this.openLoop
+      const head = queue.head
+      const extra = queue.extras[head]
+      seq = this.sequences.take(
+        queue.indices[head]!,
+        releaseUs,
+        queue.inputTokens[head]!,
+        queue.outputTokens[head]!,
+        extra?.sessionId,
+        extra?.turn,
+        extra?.hashIds,
+        extra?.blockSize ?? 512,
+      )
+      queue.shift()
       this.scheduleOpenLoopHead(event)
     } else {
-      turn = event.data as PendingTurn
+      const turn = event.data as PendingTurn
+      const r = turn.record
+      seq = this.sequences.take(turn.index, releaseUs, r.inputTokens, r.outputTokens, r.sessionId, r.turn, r.hashIds, r.blockSize ?? 512)
     }
-    const r = turn.record
     this.buffered--
-    const seq = new Sequence(turn.index, releaseUs, r.inputTokens, r.outputTokens, r.sessionId, r.turn, r.hashIds, r.blockSize ?? 512)
     this.sink.submit(seq)
+  }
+}
+
+/**
+ * A FIFO of open-loop requests (trace index, release time, token counts) in growable
+ * ring arrays. A record with more than tokens (a session, a turn, hash ids, a block
+ * size) is kept as `extras`; a plain one is not kept at all, so the trace's record
+ * objects die young, before the garbage collector has to copy them: the queue holds
+ * minutes of trace ahead of the clock.
+ */
+class OpenLoopQueue {
+  extras: Array<TraceRecord | undefined> = new Array(1024)
+  // Whole numbers in Int32Arrays, so that a Sequence built from them gets small integers
+  // (read from a Float64Array, they would turn its integer fields into boxed doubles).
+  indices = new Int32Array(1024)
+  releases = new Float64Array(1024)
+  inputTokens = new Int32Array(1024)
+  outputTokens = new Int32Array(1024)
+  head = 0
+  length = 0
+
+  get headReleaseUs(): number {
+    return this.releases[this.head]!
+  }
+
+  push(record: TraceRecord, index: number, releaseUs: number): void {
+    if (this.length === this.extras.length) this.grow()
+    const at = (this.head + this.length) & (this.extras.length - 1)
+    const plain = record.sessionId === undefined && record.turn === undefined && record.hashIds === undefined && record.blockSize === undefined
+    this.extras[at] = plain ? undefined : record
+    this.indices[at] = index
+    this.releases[at] = releaseUs
+    this.inputTokens[at] = record.inputTokens
+    this.outputTokens[at] = record.outputTokens
+    this.length++
+  }
+
+  /** Removes the head (read its columns first). */
+  shift(): void {
+    this.extras[this.head] = undefined
+    this.head = (this.head + 1) & (this.extras.length - 1)
+    this.length--
+  }
+
+  private grow(): void {
+    const size = this.extras.length
+    const order = <T extends Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(column: T, grown: T): T => {
+      for (let i = 0; i < this.length; i++) grown[i] = column[(this.head + i) & (size - 1)]!
+      return grown
+    }
+    const extras: Array<TraceRecord | undefined> = new Array(size * 2)
+    for (let i = 0; i < this.length; i++) extras[i] = this.extras[(this.head + i) & (size - 1)]
+    this.extras = extras
+    this.indices = order(this.indices, new Int32Array(size * 2))
+    this.releases = order(this.releases, new Float64Array(size * 2))
+    this.inputTokens = order(this.inputTokens, new Int32Array(size * 2))
+    this.outputTokens = order(this.outputTokens, new Int32Array(size * 2))
+    this.head = 0
   }
 }

@@ -1,14 +1,19 @@
-import type {BackendHost, SimBackend} from '../backends/backend.js'
+import type {BackendHost, BackendState, SimBackend} from '../backends/backend.js'
 import type {Sequence} from '../backends/sequence.js'
 import {createRng, type SeededRandom} from '../common/seeded-random.js'
 import type {RequestFailure, RequestOutcome, StateSample} from '../metrics/request-outcome.js'
 import {ArrivalSource, type ArrivalOptions, type ArrivalStats, type RecordBatches, type RequestSink} from './arrivals.js'
-import {buildFailure, buildOutcome} from './build-outcome.js'
+import {buildFailure, buildOutcome, createReusableOutcome, fillOutcome} from './build-outcome.js'
 import {EventKind, type EventHandler, type SimEvent} from '../kernel/event-queue.js'
 import {Simulator, type SimFeeder} from '../kernel/simulator.js'
 
 /** Where outcomes go (the MetricsRecorder, or a collector in tests). */
 export interface OutcomeSink {
+  /**
+   * True when the sink only reads an outcome during `recordOutcome` and keeps no
+   * reference to it: the replay then fills one object again for every request.
+   */
+  readonly borrowsOutcomes?: boolean
   recordOutcome(outcome: RequestOutcome): void
   recordFailure(failure: RequestFailure): void
   sampleState(sample: StateSample): void
@@ -21,7 +26,7 @@ export interface OutcomeSink {
   recordItlGaps(gapUs: number, count: number): void
 }
 
-/** Optional per-request log (--requests-out); flushed between simulation steps. */
+/** Optional per-request log (--requests-out); flushed between simulation steps. It keeps no reference to an outcome it logs. */
 export interface RequestLog {
   logOutcome(outcome: RequestOutcome): void
   logFailure(failure: RequestFailure): void
@@ -41,6 +46,8 @@ export interface ReplayRunOptions {
   /** Called every `progressEvery` finished requests. */
   onProgress?: (finishedRequests: number) => void
   progressEvery?: number
+  /** Let the event loop run every this many events (see ReplayHooks). */
+  yieldEveryEvents?: number
 }
 
 /** The arrival statistics of the records read, plus what the run did with them. */
@@ -74,9 +81,14 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
   private lastEndUs = 0
   /** Requests released and not finished yet. */
   private inFlight = 0
+  /** Filled by every state sample. */
+  private readonly state: BackendState = {queueDepth: 0, batchSize: 0, kvUsage: 0}
+  /** The outcome filled for every request when the sink borrows outcomes. */
+  private readonly reusedOutcome: RequestOutcome | null
 
   constructor(private readonly options: ReplayRunOptions) {
     this.rng = createRng(options.seed)
+    this.reusedOutcome = options.sink.borrowsOutcomes === true ? createReusableOutcome() : null
     this.arrivals = new ArrivalSource(this.sim, options.records, options.arrivals, this)
     this.backend = options.createBackend(this)
     this.sampler = new StateSampler(this, options.sampleIntervalUs ?? 50_000)
@@ -108,6 +120,14 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
   // SimFeeder: the trace stream and the request log are the two things that need awaits.
   refillAtUs = Number.NEGATIVE_INFINITY
 
+  get pauseEveryEvents(): number | undefined {
+    return this.options.yieldEveryEvents
+  }
+
+  pause(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve))
+  }
+
   needsRefill(nextEventUs: number): boolean {
     return this.arrivals.needsRefill(nextEventUs) || this.options.log?.needsFlush === true
   }
@@ -131,7 +151,8 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
   // BackendHost
   completeRequest(seq: Sequence, completionUs: number): void {
     this.inFlight--
-    const outcome = buildOutcome(seq, completionUs)
+    const reused = this.reusedOutcome
+    const outcome = reused === null ? buildOutcome(seq, completionUs) : fillOutcome(reused, seq, completionUs)
     this.options.sink.recordOutcome(outcome)
     const log = this.options.log
     if (log !== undefined) {
@@ -140,6 +161,7 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
     }
     this.completed++
     this.finishRequest(seq, completionUs)
+    this.arrivals.sequences.giveBack(seq)
   }
 
   failRequest(seq: Sequence, reason: string, detail: string): void {
@@ -183,7 +205,7 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
   }
 
   sampleState(): void {
-    const state = this.backend.readState()
+    const state = this.backend.readState(this.state)
     const sink = this.options.sink
     const tUs = Math.round(this.sim.nowUs)
     if (sink.sampleStateValues !== undefined) sink.sampleStateValues(tUs, state.queueDepth, state.batchSize, state.kvUsage)

@@ -10,9 +10,9 @@ import {MetricsRecorder} from '../metrics/recorder.js'
 import {buildResultsFile, type ResultsFile} from '../metrics/results-file.js'
 import {parseSlos} from '../metrics/slo.js'
 import {readTrace} from '../traces/read-trace.js'
-import {synthesizeTrace} from '../traces/synthesize-trace.js'
+import {synthesizeTraceBatches} from '../traces/synthesize-trace.js'
 import type {TraceFormat} from '../traces/trace-record.js'
-import {batchesFromAsync, batchesFromIterable, type RecordBatches} from './arrivals.js'
+import {batchesFromAsync, type RecordBatches} from './arrivals.js'
 import {cacheWhileReading, openCachedTrace, traceCacheKey} from './parsed-trace-cache.js'
 import {ReplayRun, type ReplayRunResult} from './replay-run.js'
 import {RequestsLogWriter} from './requests-log.js'
@@ -64,6 +64,8 @@ export interface EndpointJobOptions {
 /** Callbacks that stay in the calling thread (not part of the serializable options). */
 export interface ReplayHooks {
   onProgress?: (finishedRequests: number) => void
+  /** Let the event loop run (setImmediate) every this many simulated events: a replay in a thread that also serves others. */
+  yieldEveryEvents?: number
 }
 
 export interface ReplayDetails {
@@ -105,6 +107,7 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
       createBackend: (host) => createSimBackend(backend, host),
       log,
       onProgress: hooks.onProgress,
+      yieldEveryEvents: hooks.yieldEveryEvents,
     })
     run = await replay.run()
     await log?.commit()
@@ -159,14 +162,14 @@ export function openRecords(spec: TraceSpec, seed: number, options: ReplayOption
     return {records: {batches: key === undefined ? batches : cacheWhileReading(key, batches, format)}, format}
   }
   const synth = spec.synth
-  const iterable = synthesizeTrace({
+  const batches = synthesizeTraceBatches({
     kind: synth.kind,
     seed: synth.seed ?? seed,
     requests: synth.requests ?? defaultSynthRequests,
     ratePerS: synth.ratePerS,
     turnsPerSession: synth.turnsPerSession,
   })
-  return {records: {batches: batchesFromIterable(iterable)}, format: () => 'synth'}
+  return {records: {batches}, format: () => 'synth'}
 }
 
 /** The results file's backend section: name, model, footprint and the resolved configuration. */

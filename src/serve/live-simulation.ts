@@ -116,7 +116,7 @@ export class LiveSimulation implements BackendHost {
   }
 
   readState(): BackendState {
-    return this.backend.readState()
+    return this.backend.readState({queueDepth: 0, batchSize: 0, kvUsage: 0})
   }
 
   /** A request arrives now. Its tokens go to `listener`; returns its index. */

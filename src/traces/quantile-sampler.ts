@@ -24,9 +24,16 @@ export function createPercentileSampler(knots: PercentileKnots): (rng: SeededRan
       throw new Error(`percentile knots must increase (at index ${i})`)
     }
   }
+  // The first knot at or above each whole percentile, where the search for p starts
+  // (it never passes the knot the linear search from the start would stop at).
+  const startAt = new Int32Array(101)
+  for (let whole = 0, knot = 1; whole <= 100; whole++) {
+    while ((percentiles[knot] as number) < whole) knot++
+    startAt[whole] = knot
+  }
   return (rng) => {
     const p = rng.next() * 100
-    let high = 1
+    let high = startAt[Math.floor(p)] as number
     while ((percentiles[high] as number) < p) high++
     const p0 = percentiles[high - 1] as number
     const v0 = values[high - 1] as number

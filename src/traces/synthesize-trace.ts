@@ -30,19 +30,58 @@ export function synthesizeTrace(options: SynthesizeTraceOptions): Iterable<Trace
   return {
     [Symbol.iterator]: () => {
       // Each iteration starts from the seed again, so the iterable can be replayed.
-      const rng = createRng(options.seed)
-      if (options.kind === 'agentic') {
-        return synthesizeAgenticSessions(agenticProfile, rng, {
-          seed: options.seed,
-          requests: options.requests,
-          ratePerS: options.ratePerS ?? agenticProfile.ratePerS.value,
-          turnsMedian: options.turnsPerSession,
-        })
+      if (options.kind === 'agentic') return synthesizeAgentic(options)
+      const requests = new IndependentRequests(options)
+      return {
+        next: (): IteratorResult<TraceRecord> => {
+          const record = requests.next()
+          return record === undefined ? {done: true, value: undefined} : {done: false, value: record}
+        },
       }
-      const profile = options.kind === 'chat' ? chatProfile : codingProfile
-      return synthesizeIndependentRequests(profile, rng, options.kind, options.requests, options.ratePerS ?? profile.ratePerS.value)
     },
   }
+}
+
+/**
+ * The same records as synthesizeTrace, `size` at a time (the replay's input): chat and
+ * coding requests are generated straight into each batch, without an iterator step per
+ * record, which a replay of tens of millions of synthesized requests notices.
+ */
+export function synthesizeTraceBatches(options: SynthesizeTraceOptions, size = 1024): {next(): IteratorResult<TraceRecord[]>} {
+  validateOptions(options)
+  if (options.kind === 'agentic') {
+    const turns = synthesizeAgentic(options)
+    return {
+      next: () => {
+        const batch: TraceRecord[] = []
+        for (let turn = turns.next(); turn.done !== true; turn = turns.next()) {
+          batch.push(turn.value)
+          if (batch.length === size) break
+        }
+        return batch.length === 0 ? {done: true, value: undefined} : {done: false, value: batch}
+      },
+    }
+  }
+  const requests = new IndependentRequests(options)
+  return {
+    next: () => {
+      const batch: TraceRecord[] = []
+      for (let record = requests.next(); record !== undefined; record = requests.next()) {
+        batch.push(record)
+        if (batch.length === size) break
+      }
+      return batch.length === 0 ? {done: true, value: undefined} : {done: false, value: batch}
+    },
+  }
+}
+
+function synthesizeAgentic(options: SynthesizeTraceOptions): Iterator<TraceRecord> {
+  return synthesizeAgenticSessions(agenticProfile, createRng(options.seed), {
+    seed: options.seed,
+    requests: options.requests,
+    ratePerS: options.ratePerS ?? agenticProfile.ratePerS.value,
+    turnsMedian: options.turnsPerSession,
+  })
 }
 
 /** The rate a synthesized trace of `kind` gets when none is given. */
@@ -52,22 +91,34 @@ export function defaultSynthRatePerS(kind: SynthKind): number {
 }
 
 /** Open-loop requests with Poisson arrivals; input and output drawn independently. */
-function* synthesizeIndependentRequests(
-  profile: RequestProfile,
-  rng: SeededRandom,
-  source: SynthKind,
-  requests: number,
-  ratePerS: number,
-): Generator<TraceRecord> {
-  const drawInput = createPercentileSampler(profile.inputTokens.value)
-  const drawOutput = createPercentileSampler(profile.outputTokens.value)
-  const ratePerUs = ratePerS / 1e6
-  let clockUs = 0
-  for (let i = 0; i < requests; i++) {
-    if (i > 0) clockUs += rng.exponential(ratePerUs)
-    const inputTokens = Math.max(1, Math.round(drawInput(rng)))
-    const outputTokens = Math.max(1, Math.round(drawOutput(rng)))
-    yield {arrivalUs: Math.round(clockUs), inputTokens, outputTokens, source}
+class IndependentRequests {
+  private readonly rng: SeededRandom
+  private readonly drawInput: (rng: SeededRandom) => number
+  private readonly drawOutput: (rng: SeededRandom) => number
+  private readonly source: SynthKind
+  private readonly requests: number
+  private readonly ratePerUs: number
+  private clockUs = 0
+  private made = 0
+
+  constructor(options: SynthesizeTraceOptions) {
+    const profile: RequestProfile = options.kind === 'chat' ? chatProfile : codingProfile
+    this.rng = createRng(options.seed)
+    this.drawInput = createPercentileSampler(profile.inputTokens.value)
+    this.drawOutput = createPercentileSampler(profile.outputTokens.value)
+    this.source = options.kind
+    this.requests = options.requests
+    this.ratePerUs = (options.ratePerS ?? profile.ratePerS.value) / 1e6
+  }
+
+  /** The next request, or undefined after the last. */
+  next(): TraceRecord | undefined {
+    if (this.made >= this.requests) return undefined
+    const rng = this.rng
+    if (this.made++ > 0) this.clockUs += rng.exponential(this.ratePerUs)
+    const inputTokens = Math.max(1, Math.round(this.drawInput(rng)))
+    const outputTokens = Math.max(1, Math.round(this.drawOutput(rng)))
+    return {arrivalUs: Math.round(this.clockUs), inputTokens, outputTokens, source: this.source}
   }
 }
 

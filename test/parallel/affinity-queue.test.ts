@@ -2,18 +2,24 @@ import {describe, expect, test} from 'vitest'
 import {AffinityQueue} from '../../src/parallel/affinity-queue.js'
 
 /** Plays a pool of `threads` threads where job i takes `costs[i]` time units; returns each thread's jobs in order. */
+function queueOf(groups: string[]): AffinityQueue<number> {
+  const queue = new AffinityQueue<number>()
+  groups.forEach((group, index) => queue.add(group, index))
+  return queue
+}
+
 function simulate(groups: string[], costs: number[], threads: number): number[][] {
-  const queue = new AffinityQueue(groups)
+  const queue = queueOf(groups)
   const ran: number[][] = Array.from({length: threads}, () => [])
   const busyUntil = new Array<number>(threads).fill(0)
-  const current: Array<{index: number; group: string} | undefined> = new Array(threads).fill(undefined)
+  const current: Array<{job: number; group: string} | undefined> = new Array(threads).fill(undefined)
   const last: Array<string | undefined> = new Array(threads).fill(undefined)
   for (let t = 0; t < threads; t++) start(t, 0)
   while (current.some((c) => c !== undefined)) {
     // The thread that finishes first (lowest index on ties) takes the next job.
     let next = -1
     for (let t = 0; t < threads; t++) if (current[t] !== undefined && (next < 0 || (busyUntil[t] as number) < (busyUntil[next] as number))) next = t
-    const job = current[next] as {index: number; group: string}
+    const job = current[next] as {job: number; group: string}
     queue.release(job.group)
     last[next] = job.group
     start(next, busyUntil[next] as number)
@@ -24,8 +30,8 @@ function simulate(groups: string[], costs: number[], threads: number): number[][
     const job = queue.take(last[t])
     current[t] = job
     if (job === undefined) return
-    ran[t]?.push(job.index)
-    busyUntil[t] = now + (costs[job.index] as number)
+    ran[t]?.push(job.job)
+    busyUntil[t] = now + (costs[job.job] as number)
   }
 }
 
@@ -52,11 +58,11 @@ describe('AffinityQueue', () => {
   })
 
   test('with one group, jobs start in job order', () => {
-    const queue = new AffinityQueue(['x', 'x', 'x'])
-    expect(queue.take(undefined)?.index).toBe(0)
-    expect(queue.take(undefined)?.index).toBe(1)
+    const queue = queueOf(['x', 'x', 'x'])
+    expect(queue.take(undefined)?.job).toBe(0)
+    expect(queue.take(undefined)?.job).toBe(1)
     expect(queue.size).toBe(1)
-    expect(queue.take('x')?.index).toBe(2)
+    expect(queue.take('x')?.job).toBe(2)
     expect(queue.take('x')).toBeUndefined()
   })
 
@@ -64,5 +70,13 @@ describe('AffinityQueue', () => {
     const ran = simulate(['a', 'b', 'a'], [3, 1, 2], 5)
     expect(ran.flat().sort()).toEqual([0, 1, 2])
     expect(ran.filter((jobs) => jobs.length > 0)).toHaveLength(3)
+  })
+
+  test('dropped jobs never start', () => {
+    const queue = queueOf(['a', 'a', 'b', 'b'])
+    queue.drop((job) => job % 2 === 1)
+    expect(queue.size).toBe(2)
+    expect([queue.take(undefined)?.job, queue.take(undefined)?.job].sort()).toEqual([0, 2])
+    expect(queue.take(undefined)).toBeUndefined()
   })
 })

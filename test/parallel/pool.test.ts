@@ -31,12 +31,36 @@ describe('createReplayPool', () => {
     expect([...finished].sort()).toEqual([0, 1, 2, 3])
   })
 
-  test('a worker gives the same bytes as an in-process replay', async () => {
+  test('a worker thread gives the same bytes as an in-process replay', async () => {
     const inProcess = createReplayPool({workers: 1})
     expect(inProcess.inProcess).toBe(true)
-    const [a] = await inProcess.run([job({backend: 'trn3-cs3', rateScale: 2})])
-    const [b] = await pool.run([job({backend: 'trn3-cs3', rateScale: 2})])
-    expect(serializeResults(b!)).toBe(serializeResults(a!))
+    const threadOnly = createReplayPool({workers: 1, callerReplays: false})
+    try {
+      expect(threadOnly.inProcess).toBe(false)
+      const [a] = await inProcess.run([job({backend: 'trn3-cs3', rateScale: 2})])
+      const [b] = await threadOnly.run([job({backend: 'trn3-cs3', rateScale: 2})])
+      expect(serializeResults(b!)).toBe(serializeResults(a!))
+    } finally {
+      await threadOnly.close()
+    }
+  })
+
+  test('by default, small work runs in the calling thread (no thread starts)', async () => {
+    const auto = createReplayPool({cores: 4})
+    try {
+      const results = await auto.run([job(), job({rateScale: 2}), job({rateScale: 4})])
+      expect(results.map((r) => r.trace.rateScale)).toEqual([1, 2, 4])
+      expect(auto.inProcess).toBe(true)
+      expect(auto.workers).toBe(1)
+    } finally {
+      await auto.close()
+    }
+  })
+
+  test('overlapping runs share the pool and each gets its own results in order', async () => {
+    const [first, second] = await Promise.all([pool.run([job({rateScale: 1}), job({rateScale: 2})]), pool.run([job({rateScale: 3}), job({backend: 'trn3-cs3'})])])
+    expect(first.map((r) => r.trace.rateScale)).toEqual([1, 2])
+    expect(second.map((r) => `${r.backend.name} x${r.trace.rateScale}`)).toEqual(['cs3 x3', 'trn3-cs3 x1'])
   })
 
   test('a user error in a worker comes back as a TracebenchError with its message', async () => {
