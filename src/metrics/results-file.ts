@@ -372,11 +372,17 @@ export function validateResults(data: unknown, label: string): ResultsFile {
   }
   const parsed = resultsFileSchema.safeParse(data)
   if (!parsed.success) throw resultsError(`${label}: invalid results file: ${formatIssues(parsed.error.issues)}`)
-  for (const [key, entry] of Object.entries(parsed.data.metrics)) {
+  const harness = parsed.data.http?.harness
+  const entries: Array<[string, MetricEntry | undefined]> = [
+    ...Object.entries(parsed.data.metrics).map(([key, entry]): [string, MetricEntry | undefined] => [`metrics.${key}`, entry]),
+    ['http.harness.sendLag', harness?.sendLag],
+    ['http.harness.ttftFromSend', harness?.ttftFromSend],
+  ]
+  for (const [path, entry] of entries) {
     if (entry === undefined) continue
-    const histogram = decodeHistogram(entry.histogram, `${label}: metrics.${key}.histogram`)
+    const histogram = decodeHistogram(entry.histogram, `${label}: ${path}.histogram`)
     if (histogram.totalCount !== entry.count) {
-      throw resultsError(`${label}: metrics.${key}.count is ${entry.count} but its histogram holds ${histogram.totalCount} values`)
+      throw resultsError(`${label}: ${path}.count is ${entry.count} but its histogram holds ${histogram.totalCount} values`)
     }
   }
   return parsed.data

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {resolveEndpoint} from '../../src/http/endpoint-config.js'
 import {decodeHistogram} from '../../src/metrics/histograms.js'
+import {validateResults} from '../../src/metrics/results-file.js'
 import {runEndpointReplay} from '../../src/replay/run-endpoint-replay.js'
 import {startFixtureServer, type Dialect, type FixtureServer} from './fixture-server.js'
 
@@ -64,6 +65,10 @@ describe('replay against an OpenAI-compatible server', () => {
       expect(decodeHistogram(http.harness.sendLag.histogram).totalCount).toBe(12)
       expect(http.harness.sent).toBe(12)
       expect(results.definitions.ttft!.formula).toContain('first streamed chunk that carries content')
+      // The harness histograms are checked on read like the metrics' own.
+      const tampered = structuredClone(results)
+      tampered.http!.harness.sendLag.count += 1
+      expect(() => validateResults(tampered, 'x.json')).toThrow(/x\.json: http\.harness\.sendLag\.count is 13 but its histogram holds 12 values/)
     })
   }
 })
