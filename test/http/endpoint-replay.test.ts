@@ -56,10 +56,12 @@ describe('replay against an OpenAI-compatible server', () => {
       const serverGaps = server.requests.flatMap((r) => r.contentChunkMs.slice(1).map((t, i) => t - r.contentChunkMs[i]!))
       const serverMeanPerToken = serverGaps.reduce((a, b) => a + b, 0) / serverGaps.length / perChunk
       expect(results.metrics.itl.count).toBe(12 * (8 - perChunk))
-      expect(results.metrics.itl.mean!).toBeGreaterThan(serverMeanPerToken * 0.7)
-      expect(results.metrics.itl.mean!).toBeLessThan(serverMeanPerToken * 1.3 + 5)
-      // TPOT spans first to last content chunk, over the server's token count.
-      expect(results.metrics.tpot.mean!).toBeGreaterThan(serverMeanPerToken * perChunk * (8 / perChunk - 1) / 7 * 0.7)
+      // Loose bounds: a client stalled by a busy machine reads a late first chunk and the next
+      // ones in a burst, which shortens its span; a wrong unit or token count is far outside.
+      expect(results.metrics.itl.mean!).toBeGreaterThan(serverMeanPerToken * 0.5)
+      expect(results.metrics.itl.mean!).toBeLessThan(serverMeanPerToken * 1.5 + 5)
+      // TPOT spans first to last content chunk, over the server's token count (8 tokens, 7 gaps).
+      expect(results.metrics.tpot.mean!).toBeGreaterThan(((serverMeanPerToken * perChunk * (8 / perChunk - 1)) / 7) * 0.5)
       // TTFT from the schedule includes the send lag, so it is at least TTFT from the send.
       expect(results.metrics.ttft.p50!).toBeGreaterThanOrEqual(clientFromSend.p50! - 0.01)
       expect(decodeHistogram(http.harness.sendLag.histogram).totalCount).toBe(12)
