@@ -104,6 +104,18 @@ export const kvTransferSchema = z.strictObject(
     decodeIngressLinksPerReplica: positiveInt().optional(),
     /** Share of the transfer that layer-wise streaming can hide under the prefill (0 = none). */
     overlapFraction: unitFraction().default(0),
+    // KV transfers as measured (docs/simulation.md, "KV transfers as measured").
+    /** Achieved fraction of the KV link's line rate; default: the link's `efficiency` from the catalog. */
+    achievedBandwidthFraction: z
+      .number({error: missingOr('a fraction in (0, 1]')})
+      .positive({error: (issue) => `expected a fraction in (0, 1], got ${describeInput(issue.input)}`})
+      .max(1, {error: (issue) => `expected a fraction in (0, 1], got ${describeInput(issue.input)}`})
+      .optional(),
+    /** A transfer that has not landed this long after it started fails (reason kv-transfer-timeout); absent: never. */
+    timeoutMs: z
+      .number({error: missingOr('a number of milliseconds > 0')})
+      .positive({error: (issue) => `expected a number of milliseconds > 0, got ${describeInput(issue.input)}`})
+      .optional(),
   },
   {error: missingOr('a mapping')},
 )

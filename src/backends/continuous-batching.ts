@@ -213,6 +213,16 @@ export class BatchingReplica implements EventHandler {
     this.kvWaiting.push(seq)
   }
 
+  /** Mode `decode`: the KV will not arrive (its transfer timed out): free the blocks reserved for it. */
+  cancelReservation(seq: Sequence): void {
+    this.pool.seqBlocks -= seq.ownBlocks
+    this.cache?.unpinAll(seq.pinned)
+    seq.pinned = null
+    seq.ownBlocks = 0
+    this.load--
+    if (this.state === idle && this.kvWaiting.length > 0) this.scheduleWake()
+  }
+
   /** Mode `decode`: the sequence's KV has arrived; it joins the batch at the next iteration. */
   join(seq: Sequence): void {
     this.joining.push(seq)

@@ -2,6 +2,7 @@ import type {CostModel} from '../cost/types.js'
 import type {BackendHost, BackendState, SimBackend} from './backend.js'
 import type {DisaggregatedBackendConfig} from './backend-config.js'
 import {BatchingReplica, type ReplicaListener} from './continuous-batching.js'
+import {countDescriptors} from '../cost/kv-transfer.js'
 import {KvLinkNetwork, SharedLink, type TransferListener} from './kv-link-network.js'
 import {nextStepEnd, readReplicaState, sumReplicaCounters} from './pool-totals.js'
 import {ReplicaRouter} from './router.js'
@@ -16,6 +17,11 @@ export interface KvPathSpec {
   /** Per-transfer latency plus setup, microseconds. */
   fixedUs: number
   overlapFraction: number
+  /** Time per descriptor, µs, and bytes per descriptor (0: descriptors not modelled). */
+  descriptorUs?: number
+  descriptorBytes?: number
+  /** A transfer not landed this long after it started fails with kv-transfer-timeout (Infinity: never). */
+  timeoutUs?: number
 }
 
 /**
@@ -38,6 +44,9 @@ export class DisaggregatedBackend implements SimBackend, ReplicaListener, Transf
   private readonly egress: SharedLink[]
   private readonly ingress: SharedLink[]
   private readonly kvBytesPerToken: number
+  private readonly descriptorUs: number
+  private readonly descriptorBytes: number
+  private readonly timeoutUs: number
 
   constructor(
     config: DisaggregatedBackendConfig,
@@ -59,6 +68,9 @@ export class DisaggregatedBackend implements SimBackend, ReplicaListener, Transf
     this.ingress = this.decode.map((_, i) => new SharedLink(`decode-${i}-ingress`, path.ingressBytesPerS / 1e6))
     // The decode side stores (and so receives) the KV in its own layout.
     this.kvBytesPerToken = decodeCost.kvBytesPerToken
+    this.descriptorUs = path.descriptorUs ?? 0
+    this.descriptorBytes = path.descriptorBytes ?? 0
+    this.timeoutUs = path.timeoutUs ?? Number.POSITIVE_INFINITY
   }
 
   submit(seq: Sequence): void {
@@ -80,6 +92,7 @@ export class DisaggregatedBackend implements SimBackend, ReplicaListener, Transf
       ...sumReplicaCounters(this.prefill, 'prefill'),
       ...sumReplicaCounters(this.decode, 'decode'),
       kvTransfers: this.network.transfersStarted,
+      kvTransferTimeouts: this.network.transfersTimedOut,
     }
   }
 
@@ -126,7 +139,17 @@ export class DisaggregatedBackend implements SimBackend, ReplicaListener, Transf
     const f = this.path.overlapFraction
     const exposedBytes = f === 0 ? bytes : Math.max((1 - f) * bytes, bytes - f * prefillUs * nominalBytesPerUs)
     seq.transferStartUs = nowUs
-    this.network.start(seq, egress, ingress, exposedBytes, this.path.fixedUs)
+    // Layer-wise streaming posts a layer's descriptors as it sends it: the hidden share costs nothing after the prefill.
+    const descriptorsUs = this.descriptorUs === 0 ? 0 : countDescriptors(exposedBytes, this.descriptorBytes) * this.descriptorUs
+    this.network.start(seq, egress, ingress, exposedBytes, this.path.fixedUs + descriptorsUs, this.timeoutUs)
+  }
+
+  onTransferTimeout(seq: Sequence, nowUs: number): void {
+    seq.kvTransferUs += nowUs - seq.transferStartUs
+    this.decode[seq.decodeReplica]!.cancelReservation(seq)
+    this.prefill[seq.heldReplica]!.releaseHeld(seq)
+    seq.heldReplica = -1
+    this.host.failRequest(seq, 'kv-transfer-timeout', `the KV transfer to decode replica ${seq.decodeReplica} had not landed ${this.timeoutUs / 1000} ms after it started`)
   }
 
   onTransferDone(seq: Sequence, nowUs: number): void {

@@ -16,6 +16,10 @@ export class SharedLink {
 
 export class Transfer {
   rateBytesPerUs = 0
+  /** The pending start event (latency, setup and descriptors not yet paid), or null once bytes flow. */
+  startEvent: SimEvent | null = null
+  /** The pending timeout event, or null. */
+  timeoutEvent: SimEvent | null = null
   constructor(
     readonly seq: Sequence,
     readonly egress: SharedLink,
@@ -26,6 +30,13 @@ export class Transfer {
 
 export interface TransferListener {
   onTransferDone(seq: Sequence, nowUs: number): void
+  /** The transfer did not land within its timeout; it was cancelled and its bandwidth freed. */
+  onTransferTimeout(seq: Sequence, nowUs: number): void
+}
+
+/** Event data of a transfer's timeout. */
+class TransferTimeout {
+  constructor(readonly transfer: Transfer) {}
 }
 
 /**
@@ -45,17 +56,22 @@ export class KvLinkNetwork implements EventHandler {
   /** Scratch list of handleEvent: transfers that finished at this event. */
   private readonly done: Transfer[] = []
   transfersStarted = 0
+  transfersTimedOut = 0
 
   constructor(
     private readonly sim: Simulator,
     private readonly listener: TransferListener,
   ) {}
 
-  /** Starts a transfer now: bytes begin to flow after `fixedUs` (latency and setup). */
-  start(seq: Sequence, egress: SharedLink, ingress: SharedLink, bytes: number, fixedUs: number): void {
+  /**
+   * Starts a transfer now: bytes begin to flow after `fixedUs` (latency, setup, descriptors).
+   * A transfer that has not landed `timeoutUs` from now is cancelled and reported as timed out.
+   */
+  start(seq: Sequence, egress: SharedLink, ingress: SharedLink, bytes: number, fixedUs: number, timeoutUs = Number.POSITIVE_INFINITY): void {
     this.transfersStarted++
     const transfer = new Transfer(seq, egress, ingress, Math.max(0, bytes))
-    this.sim.schedule(this.sim.nowUs + fixedUs, EventKind.linkUpdate, this, transfer)
+    transfer.startEvent = this.sim.schedule(this.sim.nowUs + fixedUs, EventKind.linkUpdate, this, transfer)
+    if (timeoutUs !== Number.POSITIVE_INFINITY) transfer.timeoutEvent = this.sim.schedule(this.sim.nowUs + timeoutUs, EventKind.linkUpdate, this, new TransferTimeout(transfer))
   }
 
   get activeTransfers(): number {
@@ -66,8 +82,14 @@ export class KvLinkNetwork implements EventHandler {
     const now = this.sim.nowUs
     this.advance(now)
     const begun = event.data
+    if (begun instanceof TransferTimeout) {
+      this.expire(begun.transfer, now)
+      return
+    }
     if (begun instanceof Transfer) {
+      begun.startEvent = null
       if (begun.remainingBytes <= 0) {
+        this.settle(begun)
         this.listener.onTransferDone(begun.seq, now)
       } else {
         begun.egress.active++
@@ -81,8 +103,35 @@ export class KvLinkNetwork implements EventHandler {
     const done = this.done
     this.removeFinished(done)
     this.reschedule(now)
-    for (const transfer of done) this.listener.onTransferDone(transfer.seq, now)
+    for (const transfer of done) {
+      this.settle(transfer)
+      this.listener.onTransferDone(transfer.seq, now)
+    }
     truncateArray(done)
+  }
+
+  /** A landed transfer no longer needs its timeout. */
+  private settle(transfer: Transfer): void {
+    this.sim.cancel(transfer.timeoutEvent)
+    transfer.timeoutEvent = null
+  }
+
+  /** The timeout fired: cancel the transfer wherever it is (paying its fixed costs, or moving bytes). */
+  private expire(transfer: Transfer, now: number): void {
+    transfer.timeoutEvent = null
+    if (transfer.startEvent !== null) {
+      this.sim.cancel(transfer.startEvent)
+      transfer.startEvent = null
+    } else {
+      const index = this.flows.indexOf(transfer)
+      if (index < 0) return
+      this.flows.splice(index, 1)
+      transfer.egress.active--
+      transfer.ingress.active--
+      this.reschedule(now)
+    }
+    this.transfersTimedOut++
+    this.listener.onTransferTimeout(transfer.seq, now)
   }
 
   private advance(now: number): void {

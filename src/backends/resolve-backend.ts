@@ -2,7 +2,7 @@ import type {Catalog} from '../catalogs/load-catalog.js'
 import {TracebenchError} from '../common/errors.js'
 import {createCostModel} from '../cost/cost-model.js'
 import {addFootprints, computeFootprint, type Footprint} from '../cost/footprint.js'
-import {effectiveBandwidthBytesPerS} from '../cost/kv-transfer.js'
+import {effectiveBandwidthBytesPerS, fixedTransferUs} from '../cost/kv-transfer.js'
 import type {CostModel} from '../cost/types.js'
 import {listPools, type BackendConfig, type HardwareOverrides, type PoolConfig} from './backend-config.js'
 import {applyEngineBehaviour} from './engine-behaviour.js'
@@ -119,10 +119,14 @@ function resolveKvPath(config: BackendConfig & {kind: 'disaggregated'}, catalog:
     const perReplica = transfer.decodeIngressLinksPerReplica ?? decode.cost.chipsPerReplica
     ingressBytesPerS = effectiveBandwidthBytesPerS(ingress) * perReplica
   }
+  const achieved = transfer.achievedBandwidthFraction ?? link.efficiency.value
   return {
-    egressBytesPerS: effectiveBandwidthBytesPerS(link) * transfer.linksPerPrefillReplica,
+    egressBytesPerS: link.bandwidthBytesPerS.value * achieved * transfer.linksPerPrefillReplica,
     ingressBytesPerS,
-    fixedUs: link.latencyUs.value + link.setupMs.value * 1000,
+    fixedUs: fixedTransferUs(link, 0),
     overlapFraction: transfer.overlapFraction,
+    descriptorUs: link.descriptorUs?.value ?? 0,
+    descriptorBytes: link.descriptorBytes?.value ?? 0,
+    timeoutUs: transfer.timeoutMs === undefined ? Number.POSITIVE_INFINITY : transfer.timeoutMs * 1000,
   }
 }

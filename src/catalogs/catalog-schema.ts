@@ -202,10 +202,17 @@ export const linkSchema = z
       latencyUs: sourcedNonNegative(),
       /** Per-request setup (handshake, descriptor exchange) for KV transfers. */
       setupMs: sourcedNonNegative(),
+      // KV transfers as measured (hardware.md §11.3): a transfer is posted as one descriptor
+      // per contiguous piece of KV, and each descriptor costs time besides its bytes.
+      /** Time per descriptor of a KV transfer (posting and completion), µs. */
+      descriptorUs: sourcedNonNegative().optional(),
+      /** Bytes per descriptor (the KV layout's contiguous piece: a block of one layer). */
+      descriptorBytes: sourcedPositive().optional(),
     },
     {error: missingOr('a mapping')},
   )
   .strict()
+  .refine((link) => (link.descriptorUs === undefined) === (link.descriptorBytes === undefined), {error: 'give descriptorUs and descriptorBytes together'})
 
 export const precisionSchema = z
   .object({displayName: text(), bytesPerParam: sourcedPositive()}, {error: missingOr('a mapping')})

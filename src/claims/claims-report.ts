@@ -77,6 +77,8 @@ export interface ClaimReport {
   gate: boolean
   rows: ClaimRow[]
   sensitivity: SensitivityReport | null
+  /** The ratio against the subject's achieved KV-link bandwidth; absent in older files, null when the claim has none. */
+  kvBandwidthSensitivity?: KvBandwidthSensitivityReport | null
 }
 
 export interface ClaimRow {
@@ -126,7 +128,17 @@ export interface SensitivityReport {
   summary: string
 }
 
-export interface SensitivityPoint {
+/** What a sweep point measured: both sides, their ratio and its verdict. */
+export interface SweepOutcome {
+  subject: number | null
+  baseline: number | null
+  ratio: number | null
+  bound: Bound
+  verdict: Verdict
+  reason: string
+}
+
+export interface SensitivityPoint extends SweepOutcome {
   factor: number
   /** The transformed trace (native JSONL, relative to --out when written there). */
   trace: string
@@ -134,12 +146,27 @@ export interface SensitivityPoint {
   outputTokensMean: number
   /** Mean input tokens / mean output tokens of the transformed workload. */
   inputOutputRatio: number
-  subject: number | null
-  baseline: number | null
-  ratio: number | null
-  bound: Bound
-  verdict: Verdict
-  reason: string
+}
+
+export interface KvBandwidthSensitivityReport {
+  workload: string
+  /** The subject's KV link (catalog name) and its line rate out of one prefill replica, bytes/s. */
+  link: string
+  lineRateBytesPerS: number
+  /** The fraction the subject runs at without the sweep (the link's catalog efficiency, or the backend's setting). */
+  defaultFraction: number
+  points: KvBandwidthPoint[]
+  /** One line for readers: how far the ratio moves, and where it crosses the claim. */
+  summary: string
+}
+
+export interface KvBandwidthPoint extends SweepOutcome {
+  /** Achieved fraction of the KV link's line rate. */
+  fraction: number
+  /** Achieved KV bandwidth out of one prefill replica, bytes/s. */
+  achievedBytesPerS: number
+  /** KV transfers that timed out on the subject side at the measured point. */
+  kvTransferTimeouts: number
 }
 
 export interface Crossover {

@@ -165,6 +165,20 @@ export const sensitivitySchema = z.strictObject(
   {error: missingOr('a mapping')},
 )
 
+/**
+ * How the ratio moves with the KV link's achieved bandwidth (a disaggregated subject): the
+ * subject is measured with its KV link at each fraction of line rate, the baseline once.
+ */
+export const kvBandwidthSensitivitySchema = z.strictObject(
+  {
+    /** The workload to measure on (one of the claim's workloads). */
+    workload: name(),
+    /** Achieved fractions of the subject's KV link line rate, e.g. [0.95, 0.71, 0.043]. */
+    fractions: z.array(fraction(), {error: missingOr('a list of fractions of line rate')}).min(2, {error: 'expected at least two fractions'}),
+  },
+  {error: missingOr('a mapping')},
+)
+
 /** Backends that replace the claim's subject and/or baseline on one workload. */
 export const backendOverrideSchema = z
   .strictObject(
@@ -211,6 +225,8 @@ export const claimSchema = z.strictObject(
     /** A gate claim that is not supported (on a claimed workload) makes `tracebench claims` exit non-zero. */
     gate: z.boolean({error: missingOr('true or false')}).default(false),
     sensitivity: sensitivitySchema.optional(),
+    /** The ratio against the KV link's achieved bandwidth (docs/claims.md, "KV bandwidth sensitivity"). */
+    kvBandwidthSensitivity: kvBandwidthSensitivitySchema.optional(),
   },
   {error: missingOr('a mapping')},
 )
@@ -242,5 +258,6 @@ export type ClaimInput = z.infer<typeof claimSchema>
 export type ClaimMetric = z.infer<typeof claimMetricSchema>
 export type WorkloadInput = z.infer<typeof workloadSchema>
 export type SensitivityInput = z.infer<typeof sensitivitySchema>
+export type KvBandwidthSensitivityInput = z.infer<typeof kvBandwidthSensitivitySchema>
 export type FootprintInput = z.infer<typeof footprintSchema>
 export type BackendOverrideInput = z.infer<typeof backendOverrideSchema>

@@ -1,4 +1,7 @@
 import {basename, join, relative} from 'node:path'
+import {loadBackendConfig} from '../backends/load-backend.js'
+import {loadCatalog} from '../catalogs/load-catalog.js'
+import {writeFileAtomic} from '../common/atomic-write.js'
 import {readToolInfo, writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
 import {writeNativeTrace} from '../traces/write-native.js'
 import {ExitCode} from '../common/exit-codes.js'
@@ -9,9 +12,12 @@ import {
   type ClaimReport,
   type ClaimRow,
   type ClaimsReport,
+  type KvBandwidthPoint,
+  type KvBandwidthSensitivityReport,
   type SensitivityPoint,
   type SensitivityReport,
   type SideReport,
+  type SweepOutcome,
   type WorkloadReport,
 } from './claims-report.js'
 import {findCrossovers} from './find-crossovers.js'
@@ -65,7 +71,10 @@ export async function evaluateClaims(file: ClaimsFile, options: EvaluateClaimsOp
   options.onProgress?.(`evaluating ${file.claims.length} claims on ${names.size} workloads`)
 
   const written = new Map<string, ResultsFile>()
-  const total = file.claims.reduce((sum, claim) => sum + claim.workloads.length + (claim.sensitivity === null ? 0 : 1), 0)
+  const total = file.claims.reduce(
+    (sum, claim) => sum + claim.workloads.length + (claim.sensitivity === null ? 0 : 1) + (claim.kvBandwidthSensitivity === null ? 0 : 1),
+    0,
+  )
   let done = 0
   const rowDone = (label: string) => options.onRowDone?.(++done, total, label)
   const context: ClaimContext = {engine, workloads, strict, outDir, workDir: options.workDir, written, rowDone}
@@ -112,9 +121,12 @@ interface ClaimContext {
 }
 
 async function evaluateClaim(claim: ResolvedClaim, context: ClaimContext): Promise<ClaimReport> {
-  const [rows, sensitivity] = await Promise.all([
+  const [rows, sensitivity, kvBandwidthSensitivity] = await Promise.all([
     Promise.all(claim.workloads.map((w) => evaluateRow(claim, w, context).then(tap(() => context.rowDone(`${claim.id} on ${w}`))))),
     claim.sensitivity === null ? Promise.resolve(null) : evaluateSensitivity(claim, context).then(tap(() => context.rowDone(`${claim.id} sensitivity`))),
+    claim.kvBandwidthSensitivity === null
+      ? Promise.resolve(null)
+      : evaluateKvBandwidthSensitivity(claim, context).then(tap(() => context.rowDone(`${claim.id} KV bandwidth sensitivity`))),
   ])
   const isRatio = claim.expect.ratio !== undefined
   return {
@@ -137,6 +149,7 @@ async function evaluateClaim(claim: ResolvedClaim, context: ClaimContext): Promi
     gate: claim.gate,
     rows,
     sensitivity,
+    kvBandwidthSensitivity,
   }
 }
 
@@ -315,19 +328,100 @@ async function evaluateSensitivity(claim: ResolvedClaim, context: ClaimContext):
         inputTokensMean: tokens.perRequest.input,
         outputTokensMean: tokens.perRequest.output,
         inputOutputRatio: mixRatio(tokens),
-        subject: subject.value,
-        baseline: baseline.value,
-        // A point measured while too many requests failed has no ratio: it would bend the crossings.
-        ratio: decided.failuresExceeded ? null : decided.measured,
-        bound: decided.bound,
-        verdict: decided.verdict,
-        reason: decided.reason,
+        ...describeSweepOutcome(subject, baseline, decided),
       }
     }),
   )
   const breakEven = findCrossovers(points, 1)
   const claimCrossing = target === 1 ? [] : findCrossovers(points, target)
   return {workload: sweep.workload, vary: sweep.vary, points, breakEven, claimCrossing, summary: summarizeSweep(points, breakEven, claimCrossing, target)}
+}
+
+/**
+ * The claim's ratio as the subject's KV link achieves less of its line rate: the subject
+ * (disaggregated) is measured with `kvTransfer.achievedBandwidthFraction` at each fraction,
+ * from a copy of its backend file written under the work folder; the baseline once. The
+ * fraction the subject already runs at reuses the claim row's measurement.
+ */
+async function evaluateKvBandwidthSensitivity(claim: ResolvedClaim, context: ClaimContext): Promise<KvBandwidthSensitivityReport> {
+  const sweep = claim.kvBandwidthSensitivity!
+  const base = context.workloads.get(sweep.workload) as PreparedWorkload
+  const backends = selectBackends(claim, sweep.workload)
+  const subjectSpec = backends.subject as string
+  const config = loadBackendConfig(subjectSpec)
+  if (config.kind !== 'disaggregated') throw new Error('internal: the KV bandwidth sweep needs a disaggregated subject (checked at load)')
+  const link = loadCatalog().link(config.kvTransfer.link)
+  const lineRateBytesPerS = link.bandwidthBytesPerS.value * config.kvTransfer.linksPerPrefillReplica
+  const defaultFraction = config.kvTransfer.achievedBandwidthFraction ?? link.efficiency.value
+  const fractions = [...new Set(sweep.fractions)].sort((a, b) => b - a)
+  const report = (points: KvBandwidthPoint[], summary: string): KvBandwidthSensitivityReport => ({
+    workload: sweep.workload,
+    link: link.name,
+    lineRateBytesPerS,
+    defaultFraction,
+    points,
+    summary,
+  })
+  if (base.path === null || base.tokens === null) return report([], `not run: ${base.unavailableReason ?? 'workload unavailable'}`)
+  const input: WorkloadInput = {name: base.name, path: base.path, limit: base.limit, tokens: base.tokens}
+  const subjectLabel = labelBackend(subjectSpec)
+  const baselinePromise = measureBackendSide(context.engine, claim, backends.baseline as string, input)
+  const points = await Promise.all(
+    fractions.map(async (fraction): Promise<KvBandwidthPoint> => {
+      let spec = subjectSpec
+      if (fraction !== defaultFraction) {
+        spec = join(context.workDir, 'backends', `${safeName(subjectLabel)}.kv-${fraction}.json`)
+        const variant = {...config, kvTransfer: {...config.kvTransfer, achievedBandwidthFraction: fraction}}
+        await writeFileAtomic(spec, `${JSON.stringify(variant, null, 2)}\n`)
+      }
+      const [subject, baseline] = await Promise.all([measureBackendSide(context.engine, claim, spec, input), baselinePromise])
+      const stem = join('results', safeName(claim.id), 'kv-bandwidth', `fraction-${fraction}`)
+      describeSide('', subject, claim, `${stem}.subject.json`, context)
+      const decided = decideRow(claim, subject, baseline, `${subjectLabel} at ${formatQuantity(fraction, '')} of line rate`, labelBackend(backends.baseline as string))
+      const reasons = (subject.detail.failureReasons ?? {}) as Record<string, number>
+      return {
+        fraction,
+        achievedBytesPerS: lineRateBytesPerS * fraction,
+        ...describeSweepOutcome(subject, baseline, decided),
+        kvTransferTimeouts: reasons['kv-transfer-timeout'] ?? 0,
+      }
+    }),
+  )
+  return report(points, summarizeKvBandwidth(points, claim.expect.ratio as number, lineRateBytesPerS))
+}
+
+/** Both sides, the ratio and the verdict of one sweep point. */
+function describeSweepOutcome(subject: SideValue, baseline: SideValue, decided: Decided & {failuresExceeded: boolean}): SweepOutcome {
+  return {
+    subject: subject.value,
+    baseline: baseline.value,
+    // A point measured while too many requests failed has no ratio: it would bend the crossings.
+    ratio: decided.failuresExceeded ? null : decided.measured,
+    bound: decided.bound,
+    verdict: decided.verdict,
+    reason: decided.reason,
+  }
+}
+
+function summarizeKvBandwidth(points: readonly KvBandwidthPoint[], target: number, lineRateBytesPerS: number): string {
+  const measured = points.filter((p) => p.ratio !== null)
+  if (measured.length === 0) return "no point of the sweep gave a ratio (see each point's reason)"
+  const gbps = (p: KvBandwidthPoint) => `${formatQuantity(p.achievedBytesPerS / 1e9, '')} GB/s`
+  const first = measured[0]!
+  const last = measured.at(-1)!
+  const parts = [`ratio ${formatQuantity(first.ratio as number, 'x')} at ${gbps(first)} (${formatQuantity(first.fraction, '')} of ${formatQuantity(lineRateBytesPerS / 1e9, '')} GB/s line rate) to ${formatQuantity(last.ratio as number, 'x')} at ${gbps(last)}`]
+  const crossing = measured.findIndex((p, i) => i > 0 && (p.ratio as number) < target !== (measured[i - 1]!.ratio as number) < target)
+  if (crossing > 0) {
+    const [a, b] = [measured[crossing - 1]!, measured[crossing]!]
+    parts.push(`the claimed ${formatQuantity(target, 'x')} is crossed between ${gbps(a)} and ${gbps(b)}`)
+  } else {
+    parts.push(`the claimed ${formatQuantity(target, 'x')} is ${(first.ratio as number) >= target ? 'met over the whole range' : 'not reached in the range'}`)
+  }
+  const noRatio = points.length - measured.length
+  if (noRatio > 0) parts.push(`${noRatio} point${noRatio === 1 ? '' : 's'} without a ratio`)
+  const timeouts = points.reduce((n, p) => n + p.kvTransferTimeouts, 0)
+  if (timeouts > 0) parts.push(`${timeouts} KV transfers timed out at the measured points`)
+  return parts.join('; ')
 }
 
 function summarizeSweep(points: readonly SensitivityPoint[], breakEven: SensitivityReport['breakEven'], claimCrossing: SensitivityReport['claimCrossing'], target: number): string {

@@ -58,6 +58,28 @@ export function formatClaimsTable(report: ClaimsReport): string {
       lines.push(...alignColumns(table, 'all').map((l) => `    ${l}`))
     }
   }
+  const kvSweeps = report.claims.filter((c) => (c.kvBandwidthSensitivity ?? null) !== null)
+  if (kvSweeps.length > 0) {
+    lines.push('', 'sensitivity to the achieved KV-link bandwidth:')
+    for (const claim of kvSweeps) {
+      const s = claim.kvBandwidthSensitivity!
+      lines.push(`  ${claim.id} (${s.workload}, ${s.link}): ${s.summary}`)
+      const backends = claim.overrides?.[s.workload] ?? {subject: claim.subject, baseline: claim.baseline}
+      const table: string[][] = [['of line rate', 'GB/s', backends.subject ?? 'subject', backends.baseline ?? 'baseline', 'ratio', 'verdict', 'timeouts']]
+      for (const p of s.points) {
+        table.push([
+          `${formatQuantity(p.fraction, '')}${p.fraction === s.defaultFraction ? ' (default)' : ''}`,
+          formatQuantity(p.achievedBytesPerS / 1e9, ''),
+          p.subject === null ? 'no data' : formatQuantity(p.subject, ''),
+          p.baseline === null ? 'no data' : formatQuantity(p.baseline, ''),
+          p.ratio === null ? 'no data' : formatQuantity(p.ratio, 'x'),
+          verdictLabel(p.verdict),
+          String(p.kvTransferTimeouts),
+        ])
+      }
+      lines.push(...alignColumns(table, 'all').map((l) => `    ${l}`))
+    }
+  }
   const c = report.counts
   lines.push('', `${c.rows} results: ${c.supported} supported, ${c.notSupported} not supported, ${c.inconclusive} inconclusive`)
   const scope = report.gating === 'strict' ? 'every claim (--strict)' : 'claims marked gate: true'

@@ -12,6 +12,7 @@ import {
   type ClaimInput,
   type ClaimMetric,
   type FootprintUnit,
+  type KvBandwidthSensitivityInput,
   type SensitivityInput,
   type WorkloadInput,
 } from './claims-schema.js'
@@ -69,6 +70,7 @@ export interface ResolvedClaim {
   gate: boolean
   seed: number
   sensitivity: SensitivityInput | null
+  kvBandwidthSensitivity: KvBandwidthSensitivityInput | null
 }
 
 /** The subject and baseline a claim measures on one workload. */
@@ -233,6 +235,17 @@ export function parseClaimsText(text: string, path: string): ClaimsFile {
         fail(['sensitivity', 'workload'], `"${claim.sensitivity.workload}" is not one of this claim's workloads (${claim.workloads.join(', ')})`)
       }
     }
+    if (claim.kvBandwidthSensitivity !== undefined) {
+      const sweep = claim.kvBandwidthSensitivity
+      if (isTrace || claim.expect.ratio === undefined) fail(['kvBandwidthSensitivity'], 'a KV bandwidth sweep follows the ratio of two backends; this claim has none')
+      if (!claim.workloads.includes(sweep.workload)) {
+        fail(['kvBandwidthSensitivity', 'workload'], `"${sweep.workload}" is not one of this claim's workloads (${claim.workloads.join(', ')})`)
+      }
+      const swept = overrides[sweep.workload]?.subject ?? subject
+      if (swept !== null && loadBackendConfig(swept).kind !== 'disaggregated') {
+        fail(['kvBandwidthSensitivity'], `the subject on ${sweep.workload} (${swept}) has no KV link: only a disaggregated backend moves KV between pools`)
+      }
+    }
     return {
       id: claim.id,
       claim: claim.claim,
@@ -252,6 +265,7 @@ export function parseClaimsText(text: string, path: string): ClaimsFile {
       gate: claim.gate,
       seed: input.defaults.seed ?? defaultClaimsSeed,
       sensitivity: claim.sensitivity ?? null,
+      kvBandwidthSensitivity: claim.kvBandwidthSensitivity ?? null,
     }
   })
   return {path, title: input.title, description: input.description ?? null, workloads, claims}
@@ -339,7 +353,7 @@ function validFieldsHint(path: (string | number)[]): string {
     case undefined:
       return 'version, title, description, defaults, workloads, claims'
     case 'claims':
-      return 'id, claim, source, note, workloads, claimedOn, model, subject, baseline, baselineWorkload, overrides, metric, expect, tolerance, maxFailedRatio, gate, sensitivity'
+      return 'id, claim, source, note, workloads, claimedOn, model, subject, baseline, baselineWorkload, overrides, metric, expect, tolerance, maxFailedRatio, gate, sensitivity, kvBandwidthSensitivity'
     case 'metric':
       return 'kind, and for capacity: slos, minUserSpeed, footprint, precision; decode-speed: method, rateScale; ttft/tpot/e2e: stat, rateScale; tokens-per-query: count, per'
     case 'expect':

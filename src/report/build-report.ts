@@ -4,7 +4,7 @@ import {prepareRuns, type PreparedRun} from './prepare-runs.js'
 import {renderProvenance} from './provenance.js'
 import type {ReportInputs} from './report-inputs.js'
 import type {ChartSection} from './report-section.js'
-import {buildClaimsSection, buildCrossoverSection} from './sections/claims.js'
+import {buildClaimsSection, buildCrossoverSection, buildKvBandwidthSection} from './sections/claims.js'
 import {buildComparisonSection} from './sections/comparison.js'
 import {buildLatencySection} from './sections/latency.js'
 import {buildInteractivitySection, buildThroughputLoadSection, listSeries} from './sections/load.js'
@@ -26,6 +26,8 @@ export function buildChartSections(inputs: ReportInputs, runs: readonly Prepared
     buildTimelineSection(runs),
   ]
   const claims = [buildClaimsSection(inputs.claims), buildCrossoverSection(inputs.claims)]
+  // Only claims files with a KV bandwidth sweep get its chart (no "not drawn" note for the others).
+  if ((inputs.claims?.report.claims ?? []).some((c) => (c.kvBandwidthSensitivity ?? null) !== null)) claims.push(buildKvBandwidthSection(inputs.claims))
   const hasClaims = (inputs.claims?.report.claims.length ?? 0) > 0
   return hasClaims ? [...claims, ...measured] : [...measured, ...claims]
 }

@@ -204,6 +204,16 @@ const claimsReportSchema = z.looseObject({
           summary: z.string(),
         })
         .nullable(),
+      kvBandwidthSensitivity: z
+        .looseObject({
+          workload: z.string(),
+          link: z.string(),
+          defaultFraction: z.number(),
+          points: z.array(z.looseObject({fraction: z.number(), achievedBytesPerS: z.number(), ratio: z.number().nullable(), bound, verdict: z.string(), kvTransferTimeouts: z.number()})),
+          summary: z.string(),
+        })
+        .nullable()
+        .optional(),
     }),
   ),
 })

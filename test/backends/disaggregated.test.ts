@@ -5,6 +5,9 @@ import {KvLinkNetwork, SharedLink} from '../../src/backends/kv-link-network.js'
 import {Sequence} from '../../src/backends/sequence.js'
 import {Simulator} from '../../src/kernel/simulator.js'
 import type {TraceRecord} from '../../src/traces/trace-record.js'
+import {loadBackendConfig} from '../../src/backends/load-backend.js'
+import {resolveBackend} from '../../src/backends/resolve-backend.js'
+import {loadCatalog} from '../../src/catalogs/load-catalog.js'
 import {createFakeCostModel} from './fake-cost-model.js'
 import {runRecords} from './run-harness.js'
 
@@ -91,7 +94,67 @@ describe('disaggregated prefill → KV transfer → decode', () => {
   })
 })
 
+describe('KV transfers as measured: descriptors, achieved bandwidth, timeouts', () => {
+  it('pays each descriptor of the exposed bytes on top of latency, setup and bytes', async () => {
+    const prefillCost = createFakeCostModel({prefillUsPerToken: 20})
+    const decodeCost = createFakeCostModel()
+    // 2,000 tokens x 1,000 B = 2 MB in 100 kB descriptors: 20 of them at 10 µs.
+    const measured = {...path, descriptorUs: 10, descriptorBytes: 100_000}
+    const one = await runRecords([{arrivalUs: 0, inputTokens: 2000, outputTokens: 2}], (host) => new DisaggregatedBackend(disaggConfig(), prefillCost, decodeCost, measured, host))
+    expect(one.sink.outcomes[0]!.kvTransferUs).toBe(500 + 20 * 10 + (2000 * 1000) / 10)
+    // With layer-wise overlap only the exposed bytes' descriptors are left after the prefill.
+    const overlapped = {...measured, overlapFraction: 0.8}
+    const two = await runRecords([{arrivalUs: 0, inputTokens: 2000, outputTokens: 2}], (host) => new DisaggregatedBackend(disaggConfig(), prefillCost, decodeCost, overlapped, host))
+    const prefillUs = prefillCost.prefillTime(2000).ms * 1000
+    const exposed = Math.max(0.2 * 2e6, 2e6 - 0.8 * prefillUs * 10)
+    expect(two.sink.outcomes[0]!.kvTransferUs).toBe(Math.round(500 + Math.ceil(exposed / 100_000) * 10 + exposed / 10))
+  })
+
+  it('fails a transfer that has not landed within the timeout, frees both sides, and serves the next request', async () => {
+    const prefillCost = createFakeCostModel({prefillUsPerToken: 20})
+    // The decode side holds one of the two contexts at a time: the timed-out reservation must be freed.
+    const decodeCost = createFakeCostModel({kvCapacityTokens: 2500})
+    const timed = {...path, timeoutUs: 150_000}
+    const records: TraceRecord[] = [
+      {arrivalUs: 0, inputTokens: 2000, outputTokens: 5}, // 200.5 ms of transfer: times out at 150 ms
+      {arrivalUs: 1_000_000, inputTokens: 1000, outputTokens: 5}, // 100.5 ms: lands
+    ]
+    const {sink, result} = await runRecords(records, (host) => new DisaggregatedBackend(disaggConfig(), prefillCost, decodeCost, timed, host))
+    expect(sink.failures.map((f) => [f.index, f.reason])).toEqual([[0, 'kv-transfer-timeout']])
+    expect(sink.failures[0]!.detail).toContain('had not landed 150 ms after it started')
+    expect(sink.outcomes.map((o) => o.index)).toEqual([1])
+    expect(sink.outcomes[0]!.kvTransferUs).toBe(100_500)
+    expect(result.counters.kvTransferTimeouts).toBe(1)
+  })
+
+  it('takes the achieved bandwidth, descriptors and timeout of a preset from the catalog and the backend file', () => {
+    const resolved = resolveBackend(loadBackendConfig('trn3-cs3'), loadCatalog())
+    expect(resolved.kvPath).toMatchObject({egressBytesPerS: 100e9 * 0.71, fixedUs: 25 + 1000, descriptorUs: 3.75, descriptorBytes: 93_560, timeoutUs: 60e6})
+    const config = loadBackendConfig('trn3-cs3')
+    if (config.kind !== 'disaggregated') throw new Error('trn3-cs3 is disaggregated')
+    config.kvTransfer.achievedBandwidthFraction = 0.043
+    expect(resolveBackend(config, loadCatalog()).kvPath!.egressBytesPerS).toBeCloseTo(4.3e9, 0)
+  })
+})
+
 describe('shared KV links', () => {
+  it('cancels a timed-out transfer and gives its bandwidth back to the others', async () => {
+    const sim = new Simulator()
+    const done = new Map<number, number>()
+    const timedOut = new Map<number, number>()
+    const network = new KvLinkNetwork(sim, {onTransferDone: (seq, now) => done.set(seq.index, now), onTransferTimeout: (seq, now) => timedOut.set(seq.index, now)})
+    const egress = new SharedLink('egress', 100)
+    const ingress = new SharedLink('ingress', Number.POSITIVE_INFINITY)
+    network.start(new Sequence(0, 0, 1, 1, undefined, undefined, undefined, 512), egress, ingress, 30_000, 0, 100)
+    network.start(new Sequence(1, 0, 1, 1, undefined, undefined, undefined, 512), egress, ingress, 15_000, 0)
+    await sim.run()
+    // Both at 50 B/µs; a is cancelled at 100 µs, b has 10,000 B left and gets all 100 B/µs.
+    expect(timedOut.get(0)).toBe(100)
+    expect(done.has(0)).toBe(false)
+    expect(done.get(1)).toBeCloseTo(200, 6)
+    expect(network.transfersTimedOut).toBe(1)
+  })
+
   it('splits a link between concurrent transfers and speeds the survivor up when one ends', async () => {
     const sim = new Simulator()
     const done = new Map<number, number>()

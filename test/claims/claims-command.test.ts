@@ -94,6 +94,11 @@ describe.skipIf(!built)('tracebench claims (CLI)', () => {
     // Agentic rows run on backends sized for long contexts, and none of their requests fail.
     const fleet = report.claims.find((c) => c.id === 'capacity-5x')!.rows.find((r) => r.workload === 'agentic-fleet')!
     expect([fleet.subject?.label, fleet.baseline?.label]).toEqual(['trn3-cs3-long-context', 'cs3-long-context'])
+    // The KV bandwidth sweep: from line rate down to vLLM's measured 4.3 GB/s, the subject only loses capacity.
+    const kv = report.claims.find((c) => c.id === 'capacity-5x')!.kvBandwidthSensitivity!
+    expect(kv.points.map((p) => p.fraction)).toEqual([0.95, 0.71, 0.1, 0.01075])
+    expect(kv.points[1]!.ratio).toBeCloseTo(fleet.measured!, 12)
+    for (let i = 1; i < kv.points.length; i++) expect(kv.points[i]!.subject ?? 0).toBeLessThanOrEqual(kv.points[i - 1]!.subject!)
     for (const claim of report.claims) {
       for (const row of claim.rows) {
         for (const side of [row.subject, row.baseline]) {

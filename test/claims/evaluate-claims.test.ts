@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
@@ -232,6 +232,42 @@ describe('sensitivity sweep', () => {
     // Without the failing points the ratio never falls to 1: no break-even in the range.
     expect(sweep.breakEven).toEqual([])
     expect(sweep.summary).toContain('no break-even in the range')
+  })
+})
+
+describe('KV bandwidth sweep', () => {
+  // The subject's capacity follows the achieved fraction its backend file sets (the preset's own is 0.71).
+  const fractionOf = (backend: string): number => {
+    if (backend === 'trn3-cs3') return 0.71
+    return (JSON.parse(readFileSync(backend, 'utf8')) as {kvTransfer: {achievedBandwidthFraction: number}}).kvTransfer.achievedBandwidthFraction
+  }
+  const engine = () => createFakeEngine({capacity: (r) => ({outputTokensPerS: r.backend === 'cs3' ? 100 : 400 * fractionOf(r.backend)})})
+
+  test('measures the subject at each achieved fraction of its KV link, the baseline once, and finds where the claim is crossed', async () => {
+    const fake = engine()
+    const file = claimsFile(capacityClaim('c', 2, ', kvBandwidthSensitivity: {workload: chat, fractions: [0.1, 0.95, 0.71, 0.25]}'))
+    const report = await evaluateClaims(file, {engine: fake, workDir: newDir()})
+    const sweep = report.claims[0]!.kvBandwidthSensitivity!
+    expect(sweep).toMatchObject({workload: 'chat', link: 'trn3-server-to-cs3', lineRateBytesPerS: 100e9, defaultFraction: 0.71})
+    expect(sweep.points.map((p) => [p.fraction, p.achievedBytesPerS])).toEqual([
+      [0.95, 95e9],
+      [0.71, 71e9],
+      [0.25, 25e9],
+      [0.1, 10e9],
+    ])
+    for (const p of sweep.points) expect(p.ratio).toBeCloseTo(4 * p.fraction, 12)
+    // 0.71 is the preset as it is: shared with the claim row, not a copy of the backend.
+    expect(fake.calls.capacity.filter((c) => c.backend === 'cs3')).toHaveLength(1)
+    expect(fake.calls.capacity.filter((c) => c.backend === 'trn3-cs3')).toHaveLength(1)
+    expect(fake.calls.capacity.filter((c) => c.backend.endsWith('.json')).map((c) => fractionOf(c.backend)).sort()).toEqual([0.1, 0.25, 0.95])
+    expect(sweep.summary).toBe('ratio 3.8x at 95 GB/s (0.95 of 100 GB/s line rate) to 0.4x at 10 GB/s; the claimed 2x is crossed between 71 GB/s and 25 GB/s')
+    expect(formatClaimsTable(report)).toMatch(/0\.71 \(default\) +71 +71 +25 +2\.84x +supported +0/)
+  })
+
+  test('refuses a sweep on a subject that moves no KV, naming the field', () => {
+    expect(() => claimsFile(capacityClaim('c', 2, ', kvBandwidthSensitivity: {workload: chat, fractions: [0.9, 0.5]}').replace('subject: trn3-cs3', 'subject: gpu-h100'))).toThrow(
+      /claims\[0\] \(c\): kvBandwidthSensitivity: the subject on chat \(gpu-h100\) has no KV link/,
+    )
   })
 })
 

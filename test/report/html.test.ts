@@ -64,7 +64,7 @@ describe('report HTML', () => {
     expect(data?.body).not.toMatch(/[<>\u2028\u2029]/)
     expect(data?.body).toContain('\\u003cscript\\u003ewindow.__pwned=1')
     const charts = JSON.parse(data?.body as string) as Array<{id: string}>
-    expect(charts.map((c) => c.id)).toEqual(['claims', 'crossover', 'latency', 'throughput-load', 'interactivity', 'timeline'])
+    expect(charts.map((c) => c.id)).toEqual(['claims', 'crossover', 'kv-bandwidth', 'latency', 'throughput-load', 'interactivity', 'timeline'])
     expect(JSON.stringify(charts)).toContain(JSON.stringify(hostileMarkup).slice(1, -1))
   })
 

@@ -98,7 +98,7 @@ describe('HTML report in headless Chromium', () => {
 
       const chartIds = await page.$$eval('section.chart[data-chart]', (els) => els.map((e) => e.getAttribute('data-chart')))
       expect(await page.$$eval('[data-omitted]', (els) => els.length)).toBe(0)
-      expect(chartIds.sort()).toEqual(['claims', 'crossover', 'interactivity', 'latency', 'throughput-load', 'timeline'])
+      expect(chartIds.sort()).toEqual(['claims', 'crossover', 'interactivity', 'kv-bandwidth', 'latency', 'throughput-load', 'timeline'])
       expect(state.total).toBe(chartIds.length)
       for (const id of chartIds) {
         // Data marks only (role-mark), not axes or legends: each chart must have drawn its data.

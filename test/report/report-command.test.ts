@@ -24,7 +24,7 @@ describe.skipIf(!built)('tracebench report (CLI)', () => {
     const r = run(join(results, 'baseline.json'), join(results, 'aggregated.json'), join(reportFixtures, 'claims.json'), '--out', target, '--title', 'Two runs')
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^wrote .*two\.html \(\d\.\d\d MB\): 5 charts drawn \(claims, crossover, latency, interactivity, timeline\)$/m)
+    expect(r.stdout).toMatch(/^wrote .*two\.html \(\d\.\d\d MB\): 6 charts drawn \(claims, crossover, kv-bandwidth, latency, interactivity, timeline\)$/m)
     expect(r.stdout).toContain('throughput-load: Not drawn: no backend was run at two or more load levels')
     const page = readFileSync(target, 'utf8')
     expect(page.startsWith('<!doctype html>')).toBe(true)

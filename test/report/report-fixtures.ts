@@ -5,7 +5,7 @@
  */
 import {craftResults} from '../metrics/craft-results.js'
 import type {ResultsFile} from '../../src/metrics/results-file.js'
-import type {ClaimReport, ClaimRow, ClaimsReport, SensitivityPoint, SensitivityReport} from '../../src/claims/claims-report.js'
+import type {ClaimReport, ClaimRow, ClaimsReport, KvBandwidthPoint, KvBandwidthSensitivityReport, SensitivityPoint, SensitivityReport} from '../../src/claims/claims-report.js'
 import type {Verdict} from '../../src/claims/verdict.js'
 import type {ReportClaims, ReportInputs, ReportRun} from '../../src/report/report-inputs.js'
 
@@ -40,7 +40,19 @@ function claimRow(workload: string, measured: number | null, target: number, ver
   return {workload, claimed: true, gating: false, verdict, reason, measured, bound: 'exact', target, threshold: target, unit: 'x', subject: null, baseline: null, ...extra}
 }
 
-function claim(id: string, text: string, unit: string, expected: ClaimReport['expected'], rows: ClaimRow[], sensitivity: SensitivityReport | null = null): ClaimReport {
+function kvPoint(fraction: number, ratio: number | null, verdict: Verdict, kvTransferTimeouts = 0): KvBandwidthPoint {
+  return {fraction, achievedBytesPerS: fraction * 100e9, subject: ratio === null ? null : ratio * 100, baseline: 100, ratio, bound: 'exact', verdict, reason: '', kvTransferTimeouts}
+}
+
+function claim(
+  id: string,
+  text: string,
+  unit: string,
+  expected: ClaimReport['expected'],
+  rows: ClaimRow[],
+  sensitivity: SensitivityReport | null = null,
+  kvBandwidthSensitivity: KvBandwidthSensitivityReport | null = null,
+): ClaimReport {
   return {
     id,
     claim: text,
@@ -59,6 +71,7 @@ function claim(id: string, text: string, unit: string, expected: ClaimReport['ex
     gate: false,
     rows,
     sensitivity,
+    kvBandwidthSensitivity,
   }
 }
 
@@ -85,6 +98,14 @@ export function craftClaimsReport(): ClaimsReport {
         breakEven: [],
         claimCrossing: [{inputOutputRatio: 52, level: 5, direction: 'rises-above', betweenFactors: [1, 10]}],
         summary: 'the ratio reaches the claimed 5x only above about 52:1 prefill:decode',
+      },
+      {
+        workload: 'azure-code',
+        link: 'trn3-server-to-cs3',
+        lineRateBytesPerS: 100e9,
+        defaultFraction: 0.71,
+        points: [kvPoint(0.95, 3.9, 'not-supported'), kvPoint(0.71, 3.4, 'not-supported'), kvPoint(0.1, 0.7, 'not-supported'), kvPoint(0.01, null, 'inconclusive', 40)],
+        summary: 'ratio 3.9x at 95 GB/s to 0.7x at 10 GB/s; the claimed 5x is not reached in the range',
       },
     ),
     claim('decode-15x', '15x speed improvement in decode over conventional architectures', 'x', {ratio: 15}, [claimRow('azure-conv', 16.2, 15, 'supported', 'measured 16.2x, which meets the claimed 15x')], {

@@ -58,10 +58,11 @@ const fixture = (name: string) => readResultsFile(`test/fixtures/results/${name}
 describe('every chart of a full report compiles with vega-lite', () => {
   const sections = buildChartSections(craftFullInputs())
 
-  it('draws all six charts', () => {
+  it('draws all seven charts', () => {
     expect(sections.map((s) => [s.id, s.spec !== null])).toEqual([
       ['claims', true],
       ['crossover', true],
+      ['kv-bandwidth', true],
       ['latency', true],
       ['throughput-load', true],
       ['interactivity', true],
@@ -69,7 +70,7 @@ describe('every chart of a full report compiles with vega-lite', () => {
     ])
   })
 
-  for (const id of ['claims', 'crossover', 'latency', 'throughput-load', 'interactivity', 'timeline']) {
+  for (const id of ['claims', 'crossover', 'kv-bandwidth', 'latency', 'throughput-load', 'interactivity', 'timeline']) {
     it(`${id}: compiles without warnings, with marks, a title, axis titles with units and tooltips`, () => {
       const section = sections.find((s) => s.id === id)
       const spec = section?.spec as TopLevelSpec

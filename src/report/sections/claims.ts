@@ -3,6 +3,7 @@ import type {ReportClaims} from '../report-inputs.js'
 import {formatCell, omittedSection, roundTo, type ChartSection} from '../report-section.js'
 import {buildClaimsSpec, type ClaimPoint} from '../specs/claims.js'
 import {buildCrossoverSpec, type CrossoverCrossing, type CrossoverPoint, type CrossoverTarget, type WorkloadMix} from '../specs/crossover.js'
+import {buildKvBandwidthSpec, type KvBandwidthChartPoint} from '../specs/kv-bandwidth.js'
 
 /** `3.4x`, `≥ 2,210 tok/s`, `no data`: a claim row's number with its unit and bound. */
 export function formatClaimValue(value: number | null, unit: string, bound: string = 'exact'): string {
@@ -102,4 +103,37 @@ export function buildCrossoverSection(claims: ReportClaims | undefined): ChartSe
     },
     notes,
   }
+}
+
+export function buildKvBandwidthSection(claims: ReportClaims | undefined): ChartSection {
+  const id = 'kv-bandwidth'
+  const title = 'KV transfer: ratio versus achieved link bandwidth'
+  const description =
+    "How a disaggregated subject's ratio moves as its KV link achieves less of its line rate (the claims engine measures the subject at each achieved fraction; the baseline does not move KV). The dotted line is the claimed ratio."
+  const swept = (claims?.report.claims ?? []).filter((c) => (c.kvBandwidthSensitivity ?? null) !== null)
+  if (claims === undefined || swept.length === 0) {
+    const reason = claims === undefined ? 'no claims results were given.' : 'no claim has a KV bandwidth sweep (add `kvBandwidthSensitivity:` to a claim).'
+    return omittedSection(id, title, description, `Not drawn: ${reason}`)
+  }
+  const points: KvBandwidthChartPoint[] = []
+  const targets: Array<{claim: string; target: number}> = []
+  const rows: string[][] = []
+  const notes: string[] = []
+  for (const c of swept) {
+    const s = c.kvBandwidthSensitivity!
+    for (const p of s.points) {
+      const gbps = p.achievedBytesPerS / 1e9
+      rows.push([c.id, `${formatCell(p.fraction, 3)}${p.fraction === s.defaultFraction ? ' (default)' : ''}`, formatCell(gbps, 2), formatClaimValue(p.ratio, 'x', p.bound), String(p.kvTransferTimeouts), p.verdict])
+      if (p.ratio !== null && p.ratio > 0 && gbps > 0) points.push({claim: c.id, achievedGBps: roundTo(gbps, 6), fraction: p.fraction, ratio: roundTo(p.ratio, 6), verdict: p.verdict})
+    }
+    if ('ratio' in c.expected) targets.push({claim: c.id, target: c.expected.ratio})
+    notes.push(`${c.id} (${s.workload}, ${s.link}): ${s.summary}`)
+  }
+  const table = {
+    caption: 'KV bandwidth sensitivity points',
+    columns: [{label: 'claim'}, {label: 'of line rate', numeric: true}, {label: 'GB/s', numeric: true}, {label: 'ratio', numeric: true}, {label: 'KV timeouts', numeric: true}, {label: 'verdict'}],
+    rows,
+  }
+  if (points.length === 0) return {...omittedSection(id, title, description, 'Not drawn: no point of the sweep gave a ratio (see the table).'), table, notes}
+  return {id, title, description, spec: buildKvBandwidthSpec(points, targets), omittedReason: null, table, notes}
 }
