@@ -1,9 +1,9 @@
-import type {Catalog} from '../catalogs/load-catalog.js'
+import type {Catalog, HardwareSpec} from '../catalogs/load-catalog.js'
 import {TracebenchError} from '../common/errors.js'
 import {createCostModel} from '../cost/cost-model.js'
 import {addFootprints, computeFootprint, type Footprint} from '../cost/footprint.js'
 import {effectiveBandwidthBytesPerS, fixedTransferUs} from '../cost/kv-transfer.js'
-import type {CostModel} from '../cost/types.js'
+import {precisions, type CostModel, type Precision} from '../cost/types.js'
 import {listPools, type BackendConfig, type HardwareOverrides, type PoolConfig} from './backend-config.js'
 import {applyEngineBehaviour} from './engine-behaviour.js'
 import type {KvPathSpec} from './disaggregated.js'
@@ -75,13 +75,32 @@ export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides:
   }
 }
 
-/** The catalog with one hardware entry's constants replaced by a pool's `hardwareOverrides`. */
+/**
+ * The catalog with one hardware entry's constants replaced by a pool's `hardwareOverrides`.
+ * On shape-aware hardware (a GEMM curve) `computeEfficiency` is the end-to-end figure the
+ * curve was fitted alongside: an override scales that precision's curve (and, for bf16, the
+ * attention efficiency) by override / catalog, so a fitted compute speed still moves the model.
+ */
 export function withHardwareOverrides(catalog: Catalog, hardwareName: string, overrides: HardwareOverrides | undefined): Catalog {
   if (overrides === undefined) return catalog
   const base = catalog.hardware(hardwareName)
   const {computeEfficiency, ...scalars} = overrides
-  const spec = {...base, ...scalars, computeEfficiency: {...base.computeEfficiency, ...computeEfficiency}}
+  let spec: HardwareSpec = {...base, ...scalars, computeEfficiency: {...base.computeEfficiency, ...computeEfficiency}}
+  for (const precision of precisions) {
+    const override = computeEfficiency?.[precision]
+    const reference = base.computeEfficiency[precision]
+    if (override === undefined || reference === undefined) continue
+    spec = scaleShapeAwareCompute(spec, precision, override.value / reference.value, override.source)
+  }
   return {...catalog, hardware: (name: string) => (catalog.hardware(name).name === base.name ? spec : catalog.hardware(name))}
+}
+
+function scaleShapeAwareCompute(spec: HardwareSpec, precision: Precision, factor: number, source: string): HardwareSpec {
+  const curve = spec.gemmEfficiency?.[precision]
+  if (curve === undefined || factor === 1) return spec
+  const scaled = (value: number) => ({value: Math.min(1, value * factor), source: `${source} (x${factor} of the catalog)`})
+  const attention = precision === 'bf16' && spec.attentionEfficiency !== undefined ? {attentionEfficiency: scaled(spec.attentionEfficiency.value)} : {}
+  return {...spec, ...attention, gemmEfficiency: {...spec.gemmEfficiency, [precision]: {...curve, small: scaled(curve.small.value), large: scaled(curve.large.value)}}}
 }
 
 function applyOverrides(base: BackendConfig, catalog: Catalog, overrides: BackendOverrides): BackendConfig {

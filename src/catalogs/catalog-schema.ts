@@ -73,6 +73,38 @@ const footprintSchema = z
   )
   .strict()
 
+/**
+ * Shape-aware compute (docs/cost-model.md, "Compute efficiency by GEMM shape"): the fraction of
+ * peak one GEMM reaches as a function of its FLOPs, flat up to `transitionStartFlops`, falling
+ * linearly in log FLOPs to `large` at `transitionEndFlops`, flat beyond.
+ */
+const gemmCurveSchema = z
+  .strictObject(
+    {
+      small: sourcedFraction(),
+      large: sourcedFraction(),
+      transitionStartFlops: sourcedPositive(),
+      transitionEndFlops: sourcedPositive(),
+    },
+    {error: missingOr('a mapping with small, large, transitionStartFlops, transitionEndFlops')},
+  )
+  .refine((curve) => curve.transitionStartFlops.value < curve.transitionEndFlops.value, {error: 'transitionStartFlops must be below transitionEndFlops'})
+
+/** One measured GEMM: X[m,k] @ W[k,n], its time (µs) or its rate (TFLOPS). */
+const gemmMeasurementSchema = z
+  .strictObject(
+    {
+      m: positiveInt(),
+      n: positiveInt(),
+      k: positiveInt(),
+      precision: z.enum(precisionKeys, {error: (issue) => `expected bf16, fp8 or fp4, got ${describeInput(issue.input)}`}).default('bf16'),
+      us: positiveNumber().optional(),
+      tflops: positiveNumber().optional(),
+    },
+    {error: missingOr('a mapping with m, n, k and us or tflops')},
+  )
+  .refine((point) => (point.us === undefined) !== (point.tflops === undefined), {error: 'give exactly one of us or tflops'})
+
 export const hardwareSchema = z
   .object(
     {
@@ -96,6 +128,17 @@ export const hardwareSchema = z
       decodeLayerLatencyUs: sourcedPositive().optional(),
       /** Per-layer latency when the whole model fits on one system (small models run slower per layer). */
       singleSystemDecodeLayerLatencyUs: sourcedPositive().optional(),
+      // Shape-aware compute (optional; without it computeEfficiency applies to every FLOP).
+      /** Fraction of peak a GEMM reaches by its FLOPs, per compute precision. */
+      gemmEfficiency: perPrecision(gemmCurveSchema).optional(),
+      /** Fraction of the bf16 peak attention reaches (the KV cache is bf16). */
+      attentionEfficiency: sourcedFraction().optional(),
+      /** Passes over each token's activation tensors (norms, residuals, RoPE, SwiGLU) per layer, in memory-bound kernels. */
+      activationTrafficFactor: sourcedNonNegative().optional(),
+      /** Measured GEMMs the curve is fitted to (reported by `tracebench calibrate`). */
+      gemmMeasurements: z
+        .strictObject({source: text(), points: z.array(gemmMeasurementSchema, {error: missingOr('a list of measured GEMMs')}).min(1)}, {error: missingOr('a mapping with source and points')})
+        .optional(),
       maxTensorParallel: sourcedPositiveInt(),
       scaleUpLink: text().optional(),
       scaleOutLink: text().optional(),
@@ -104,6 +147,12 @@ export const hardwareSchema = z
     {error: missingOr('a mapping')},
   )
   .strict()
+  .superRefine((hardware, context) => {
+    if (hardware.gemmEfficiency === undefined) return
+    for (const field of ['attentionEfficiency', 'activationTrafficFactor'] as const) {
+      if (hardware[field] === undefined) context.addIssue({code: 'custom', path: [field], message: 'missing (required with gemmEfficiency)'})
+    }
+  })
 
 const moeSchema = z
   .object(

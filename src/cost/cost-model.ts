@@ -3,6 +3,7 @@ import {countDecodeKeys, countPrefillPairs, countTouchedExperts, type ModelShape
 import {computeAchievableFlopsPerS, selectComputePrecision} from './precision.js'
 import {defaultMinKvTokens, embeddingBytesPerParam, resolveDeployment} from './resolve-deployment.js'
 import type {CostModel, DeploymentConfig, IterationWork, Precision, StepBound, StepTime} from './types.js'
+import {describeShapeAwareCompute} from './shape-aware-compute.js'
 import {computeDecodeFloorMs} from './wafer-floor.js'
 
 /** Activations exchanged by tensor-parallel all-reduces and pipeline hops are bf16. */
@@ -46,6 +47,8 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
 
   const msPerFlop = 1000 / (parallelUnits * computeAchievableFlopsPerS(hardware, computePrecision))
   const msPerByte = 1000 / (parallelUnits * hardware.memoryBandwidthBytesPerS.value * hardware.memoryEfficiency.value)
+  // Hardware with a GEMM curve: linear layers by shape, attention at its own rate, activation traffic (shape-aware-compute.ts).
+  const shaped = describeShapeAwareCompute(hardware, shape, computePrecision, parallelUnits, msPerByte * parallelUnits)
   const overlapLoss = hardware.overlapLoss.value
   const fixedOverheadMs = hardware.stepOverheadMs.value + (hardware.layerOverheadUs.value * shape.layers) / 1000
   const decodeFloorMs = computeDecodeFloorMs(model, hardware, systems)
@@ -77,39 +80,64 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
   /** Fixed per-step overhead, plus the part of the hidden (overlapped) time that does not overlap. */
   const overheadMsFor = (computeMs: number, memoryMs: number): number => fixedOverheadMs + overlapLoss * Math.min(computeMs, memoryMs)
 
-  /** The step time in ms: max(compute, memory, latency) + communication + overhead. */
+  /** The step time in ms: max(compute, memory, latency) + communication + overhead (one efficiency for every FLOP). */
   const composeMs = (flops: number, bytes: number, tokens: number, latencyMs: number): number => {
     const computeMs = flops * msPerFlop
     const memoryMs = bytes * msPerByte
     return Math.max(computeMs, memoryMs, latencyMs) + commMsFor(tokens) + overheadMsFor(computeMs, memoryMs)
   }
 
-  /** The step time with its breakdown; `ms` is computed as in composeMs. */
-  const composeStep = (flops: number, bytes: number, tokens: number, latencyMs: number): StepTime => {
-    const computeMs = flops * msPerFlop
-    const memoryMs = bytes * msPerByte
+  /**
+   * The same for shape-aware hardware, from the measured work: linear layers by GEMM shape,
+   * attention at its own rate, and memory-bound activation traffic run alone (outside the max).
+   * The overhead and activation terms are summed first, as composeStep sums them.
+   */
+  const composeShapedMs = (latencyMs: number): number => {
+    const computeMs = shapedComputeMs()
+    const memoryMs = measured.bytes * msPerByte
+    return Math.max(computeMs, memoryMs, latencyMs) + commMsFor(measured.tokens) + (overheadMsFor(computeMs, memoryMs) + measured.tokens * shaped!.activationMsPerToken)
+  }
+  // Hoisted for the hot path: decode steps (few tokens) take the flat branch, two multiplications.
+  const flatTokens = shaped?.flatTokens ?? 0
+  const msPerFlopSmall = shaped?.msPerFlopSmall ?? 0
+  const msPerAttentionFlop = shaped?.msPerAttentionFlop ?? 0
+  const shapedComputeMs = (): number => {
+    const attention = measured.attentionFlops
+    const linearMs = measured.tokens <= flatTokens ? (measured.flops - attention) * msPerFlopSmall : shaped!.linearMs(measured.tokens, measured.logitRows)
+    return linearMs + attention * msPerAttentionFlop
+  }
+
+  /** The step time with its breakdown; `ms` is computed as in composeMs (activation traffic counts as overhead). */
+  const composeStep = (latencyMs: number): StepTime => {
+    const computeMs = shaped === undefined ? measured.flops * msPerFlop : shapedComputeMs()
+    const memoryMs = measured.bytes * msPerByte
     const peakMs = Math.max(computeMs, memoryMs, latencyMs)
     const bound: StepBound = latencyMs > Math.max(computeMs, memoryMs) ? 'latency' : computeMs >= memoryMs ? 'compute' : 'memory'
-    const commMs = commMsFor(tokens)
-    const overheadMs = overheadMsFor(computeMs, memoryMs)
-    return {ms: peakMs + commMs + overheadMs, bound, computeMs, memoryMs, latencyMs, commMs, overheadMs, flops, bytes}
+    const commMs = commMsFor(measured.tokens)
+    const overheadMs = shaped === undefined ? overheadMsFor(computeMs, memoryMs) : overheadMsFor(computeMs, memoryMs) + measured.tokens * shaped.activationMsPerToken
+    return {ms: peakMs + commMs + overheadMs, bound, computeMs, memoryMs, latencyMs, commMs, overheadMs, flops: measured.flops, bytes: measured.bytes}
   }
 
   // measureInto's result, read right after the call: the simulator measures every
   // iteration, and a fresh {flops, bytes, tokens} per call was garbage on its hot path.
-  const measured = {flops: 0, bytes: 0, tokens: 0}
+  const measured = {flops: 0, bytes: 0, tokens: 0, attentionFlops: 0, logitRows: 0}
   const measureInto = (work: IterationWork): void => {
     const prefillTokens = work.prefillTokens
     const decodeSequences = work.decodeSequences
     const prefillSequences = prefillTokens > 0 ? Math.max(1, work.prefillSequences ?? 1) : 0
     const tokens = prefillTokens + decodeSequences
-    let flops = blockFlopsPerToken * tokens + lmHeadFlops * (prefillSequences + decodeSequences)
+    const logitRows = prefillSequences + decodeSequences
+    // flops accumulates in the same order as before attention was counted apart (bit-identical results).
+    let flops = blockFlopsPerToken * tokens + lmHeadFlops * logitRows
+    let attention = 0
     let bytes = readWeightBytes(tokens) + kvBytesPerToken * tokens
     if (prefillTokens > 0) {
       const chunkTokens = prefillTokens / prefillSequences
       const cachedTokens = (work.prefillContextTokenProducts ?? 0) / prefillTokens
       for (const entry of groups) {
-        flops += entry.prefillFlopsPerPair * prefillSequences * countPrefillPairs(entry.group, chunkTokens, cachedTokens)
+        const pairFlops = entry.prefillFlopsPerPair * prefillSequences * countPrefillPairs(entry.group, chunkTokens, cachedTokens)
+        flops += pairFlops
+        attention += pairFlops
         bytes += entry.kvBytesPerKey * prefillSequences * countDecodeKeys(entry.group, cachedTokens)
       }
     }
@@ -118,10 +146,13 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
       for (const entry of groups) {
         const keys = countDecodeKeys(entry.group, contextTokens) * decodeSequences
         flops += entry.decodeFlopsPerPair * keys
+        attention += entry.decodeFlopsPerPair * keys
         bytes += entry.kvBytesPerKey * keys
       }
     }
     measured.flops = flops
+    measured.attentionFlops = attention
+    measured.logitRows = logitRows
     measured.bytes = bytes
     measured.tokens = tokens
   }
@@ -134,13 +165,19 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
   const iterationTime = (work: IterationWork): StepTime => {
     measureInto(work)
     if (measured.tokens === 0) return {ms: 0, bound: 'memory', computeMs: 0, memoryMs: 0, latencyMs: 0, commMs: 0, overheadMs: 0, flops: 0, bytes: 0}
-    return composeStep(measured.flops, measured.bytes, measured.tokens, decodeFloorMs)
+    return composeStep(decodeFloorMs)
   }
 
-  const iterationMs = (work: IterationWork): number => {
-    measureInto(work)
-    return measured.tokens === 0 ? 0 : composeMs(measured.flops, measured.bytes, measured.tokens, decodeFloorMs)
-  }
+  const iterationMs =
+    shaped === undefined
+      ? (work: IterationWork): number => {
+          measureInto(work)
+          return measured.tokens === 0 ? 0 : composeMs(measured.flops, measured.bytes, measured.tokens, decodeFloorMs)
+        }
+      : (work: IterationWork): number => {
+          measureInto(work)
+          return measured.tokens === 0 ? 0 : composeShapedMs(decodeFloorMs)
+        }
 
   // Reused by the ms-only calls instead of a work object per call (filled, then measured at once).
   const prefillWork = {prefillTokens: 0, prefillSequences: 1, prefillContextTokenProducts: 0, decodeSequences: 0, decodeContextTokens: 0}

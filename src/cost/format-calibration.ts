@@ -24,13 +24,41 @@ export function formatCalibration(report: CalibrationReport): string {
     ]),
   ]
   lines.push(...alignColumns(rows), '')
-  const summary = (label: string, errors: ErrorSummary) => {
-    const pct = (value: number | null) => (value === null ? 'no data' : `${formatNumber(value)}%`)
-    return [label, pct(errors.decodeMapePct), pct(errors.decodeMaxAbsErrorPct), pct(errors.prefillMapePct), pct(errors.prefillMaxAbsErrorPct)]
+  const gemms = report.gemmPoints
+  if (gemms.length > 0) {
+    lines.push(`measured GEMMs of ${report.hardware} (X[m,k] @ W[k,n]; efficiency = the curve's fraction of peak for the GEMM's FLOPs):`)
+    lines.push(
+      ...alignColumns([
+        ['gemm m x n x k', 'measured us', 'of peak', 'catalog eff', 'catalog us', 'error', 'fitted eff', 'fitted us', 'error', ''],
+        ...gemms.map((point) => [
+          `${point.precision} ${point.m} x ${point.n} x ${point.k}`,
+          formatNumber(point.measuredUs, 1),
+          formatNumber(point.measuredFractionOfPeak, 3),
+          formatNumber(point.catalogEfficiency, 3),
+          formatNumber(point.catalogUs, 1),
+          signed(point.catalogErrorPct),
+          formatNumber(point.fittedEfficiency, 3),
+          formatNumber(point.fittedUs, 1),
+          signed(point.fittedErrorPct),
+          point.inFit ? '' : '(reported, not fitted)',
+        ]),
+      ]),
+      '',
+    )
   }
+  const pct = (value: number | null | undefined) => (value === null || value === undefined ? 'no data' : `${formatNumber(value)}%`)
+  const summary = (label: string, errors: ErrorSummary) => [
+    label,
+    pct(errors.decodeMapePct),
+    pct(errors.decodeMaxAbsErrorPct),
+    pct(errors.prefillMapePct),
+    pct(errors.prefillMaxAbsErrorPct),
+    ...(gemms.length > 0 ? [pct(errors.gemmMapePct), pct(errors.gemmMaxAbsErrorPct)] : []),
+  ]
   lines.push(
+    `compute model: ${report.computeModel === 'shape-aware' ? 'shape-aware (GEMM efficiency by shape, attention and activation traffic apart)' : 'one compute efficiency for every FLOP'}`,
     ...alignColumns([
-      ['constants', 'decode MAPE', 'decode max', 'prefill MAPE', 'prefill max'],
+      ['constants', 'decode MAPE', 'decode max', 'prefill MAPE', 'prefill max', ...(gemms.length > 0 ? ['GEMM MAPE', 'GEMM max'] : [])],
       summary('catalog', report.summary.catalog),
       summary('fitted', report.summary.fitted),
     ]),

@@ -42,6 +42,26 @@ export interface ModelShape {
   kvBytesPerToken: number
   /** Layers by attention span: full, sliding window and chunked (local) attention. */
   attentionGroups: AttentionGroup[]
+  /** The block's weight matrices by shape, for shape-aware GEMM efficiency (FLOPs add up to blockFlopsPerToken). */
+  gemms: GemmShape[]
+  /**
+   * Activation elements each token reads or writes in memory-bound kernels, summed over the
+   * layers (the minimal passes: two RMSNorms, two residual adds, RoPE on q and k, SwiGLU):
+   * `replicated` on hidden-size tensors every tensor-parallel rank holds whole, `sharded`
+   * on head and FFN tensors that TP splits.
+   */
+  activationElementsPerToken: {replicated: number; sharded: number}
+}
+
+/** Weight matrices of one shape: `matrices` of `params` weights each, reached by `tokenShare` of the step's tokens. */
+export interface GemmShape {
+  name: string
+  /** Weights of one matrix (N x K). */
+  params: number
+  /** Matrices of this shape in the whole model (layers x per layer; x experts for routed experts). */
+  matrices: number
+  /** Share of a step's tokens one matrix multiplies: 1, or active / experts for a routed expert. */
+  tokenShare: number
 }
 
 export interface AttentionGroup {
@@ -128,6 +148,46 @@ export function describeModelShape(model: ModelSpec): ModelShape {
     kvBytesPerTokenPerLayer,
     kvBytesPerToken: kvBytesPerTokenPerLayer * layers,
     attentionGroups: groups,
+    gemms: listGemms(model, layers, denseLayers, moeLayers, attentionParamsPerLayer),
+    activationElementsPerToken: countActivationElements(model, denseLayers, moeLayers),
+  }
+}
+
+/** The block's matrices: attention projections, dense FFN (gate, up, down), routed and shared experts, router. */
+function listGemms(model: ModelSpec, layers: number, denseLayers: number, moeLayers: number, attentionParamsPerLayer: number): GemmShape[] {
+  const {hidden, qHeads, kvHeads, headDim} = model
+  const gemms: GemmShape[] = []
+  const add = (name: string, params: number, matrices: number, tokenShare = 1) => {
+    if (params > 0 && matrices > 0) gemms.push({name, params, matrices, tokenShare})
+  }
+  if (model.attention?.mla === undefined) {
+    add('attention q, o', hidden * qHeads * headDim, 2 * layers)
+    add('attention k, v', hidden * kvHeads * headDim, 2 * layers)
+  } else {
+    // MLA's down and up projections have many shapes; one matrix of the layer's total is close enough for efficiency.
+    add('attention (MLA)', attentionParamsPerLayer, layers)
+  }
+  if (model.ffn !== undefined) {
+    add('ffn gate, up', hidden * model.ffn, 2 * denseLayers)
+    add('ffn down', model.ffn * hidden, denseLayers)
+  }
+  const moe = model.moe
+  if (moe !== undefined) {
+    add('routed experts', hidden * moe.expertFfn, 3 * moe.experts * moeLayers, moe.activeExperts / moe.experts)
+    add('shared experts', hidden * (moe.sharedExpertFfn ?? moe.expertFfn), 3 * moe.sharedExperts * moeLayers)
+    add('router', hidden * moe.experts, moeLayers)
+  }
+  return gemms
+}
+
+function countActivationElements(model: ModelSpec, denseLayers: number, moeLayers: number): {replicated: number; sharded: number} {
+  const {hidden, qHeads, kvHeads, headDim, layers} = model
+  const moe = model.moe
+  // SwiGLU reads gate and up and writes their product: 3 x the intermediate width per token.
+  const moeIntermediate = moe === undefined ? 0 : moe.activeExperts * moe.expertFfn + moe.sharedExperts * (moe.sharedExpertFfn ?? moe.expertFfn)
+  return {
+    replicated: 10 * hidden * layers,
+    sharded: 2 * (qHeads + kvHeads) * headDim * layers + 3 * ((model.ffn ?? 0) * denseLayers + moeIntermediate * moeLayers),
   }
 }
 

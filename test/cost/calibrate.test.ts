@@ -3,6 +3,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
+import {stringify} from 'yaml'
+import {loadCatalog} from '../../src/catalogs/load-catalog.js'
 import {calibrateHardware, createProfiledCostModel} from '../../src/cost/calibrate.js'
 import {createCostModel} from '../../src/cost/cost-model.js'
 import {createProfileInterpolator, readMeasuredProfile} from '../../src/cost/measured-profile.js'
@@ -42,8 +44,8 @@ describe('calibrateHardware', () => {
     expect(report.points).toHaveLength(17)
     expect(report.points.filter((point) => !point.inScope).map((point) => point.tokens)).toEqual([128, 256])
     for (const summary of [report.summary.catalog, report.summary.fitted]) {
-      expect(summary.decodeMaxAbsErrorPct!).toBeLessThan(15)
-      expect(summary.prefillMaxAbsErrorPct!).toBeLessThan(20)
+      expect(summary.decodeMaxAbsErrorPct!).toBeLessThan(5)
+      expect(summary.prefillMaxAbsErrorPct!).toBeLessThan(5)
       expect(summary.decodeMapePct!).toBeLessThan(5)
       expect(summary.prefillMapePct!).toBeLessThan(5)
     }
@@ -51,11 +53,31 @@ describe('calibrateHardware', () => {
     expect(first.catalogErrorPct).toBeCloseTo(((first.catalogMs - first.measuredMs) / first.measuredMs) * 100, 10)
   })
 
-  it('fits constants close to the catalog (the catalog holds the last fit)', () => {
-    for (const constant of report.constants) expect(Math.abs(constant.fitted / constant.catalog - 1)).toBeLessThan(0.05)
-    expect(report.constants.map((constant) => constant.field)).toEqual(['memoryEfficiency', 'computeEfficiency.bf16', 'layerOverheadUs', 'overlapLoss'])
+  it('fits constants close to the catalog (the catalog holds the last fit), shape-aware on the H100', () => {
+    expect(report.computeModel).toBe('shape-aware')
+    for (const constant of report.constants) expect(Math.abs(constant.fitted / constant.catalog - 1), constant.field).toBeLessThan(0.05)
+    expect(report.constants.map((constant) => constant.field)).toEqual([
+      'memoryEfficiency',
+      'layerOverheadUs',
+      'overlapLoss',
+      'attentionEfficiency',
+      'activationTrafficFactor',
+      'gemmEfficiency.bf16.small',
+      'gemmEfficiency.bf16.large',
+    ])
     expect(report.fittedHardware.memoryEfficiency.tag).toBe('fit')
-    expect(report.fittedHardware.memoryEfficiency.source).toMatch(/tracebench calibrate --profile h100-llama-3\.1-8b\.json/)
+    expect(report.fittedHardware.memoryEfficiency.source).toMatch(/tracebench calibrate --profile h100-llama-3\.1-8b\.json .*11 measured GEMMs/)
+  })
+
+  it('reports every measured GEMM by shape, within 5 % (fp8 reported, not fitted)', () => {
+    expect(report.gemmPoints).toHaveLength(12)
+    expect(report.gemmPoints.filter((point) => !point.inFit).map((point) => point.precision)).toEqual(['fp8'])
+    for (const point of report.gemmPoints) expect(Math.abs(point.fittedErrorPct), `${point.m} x ${point.n} x ${point.k}`).toBeLessThan(5)
+    // A decode-sized GEMM streams weights (a tiny share of peak); a large one is on the curve's large plateau.
+    const byM = new Map(report.gemmPoints.filter((point) => point.n === 28672).map((point) => [point.m, point]))
+    expect(byM.get(1)!.measuredFractionOfPeak).toBeLessThan(0.01)
+    expect(byM.get(4096)!.fittedEfficiency).toBeCloseTo(report.fittedHardware.gemmEfficiency!.bf16!.large.value, 10)
+    expect(report.summary.fitted.gemmMaxAbsErrorPct!).toBeLessThan(5)
   })
 
   it('checks the weights the profile streams against the model count', () => {
@@ -63,10 +85,21 @@ describe('calibrateHardware', () => {
   })
 
   it('recovers deliberately wrong constants', () => {
-    const slow = profile.decode.map((row) => ({...row, ms: row.ms * 1.3}))
-    const refit = calibrateHardware({...profile, decode: slow})
+    // The H100 entry with its memory efficiency, attention efficiency and per-layer overhead knocked off.
+    const catalog = loadCatalog()
+    const {name: _name, file: _file, ...entry} = catalog.hardware('h100-sxm')
+    const wrong = {...entry, memoryEfficiency: {value: 0.6, source: 'wrong'}, attentionEfficiency: {value: 0.3, source: 'wrong'}, layerOverheadUs: {value: 90, source: 'wrong'}}
+    const file = join(mkdtempSync(join(tmpdir(), 'tracebench-calibrate-')), 'wrong.yaml')
+    writeFileSync(file, stringify({hardware: {'h100-sxm': wrong}}))
+    const refit = calibrateHardware(profile, {catalog: loadCatalog({extraFiles: [file]})})
     expect(refit.summary.catalog.decodeMapePct!).toBeGreaterThan(20)
-    expect(refit.summary.fitted.decodeMaxAbsErrorPct!).toBeLessThan(8)
+    for (const summary of [refit.summary.fitted]) {
+      expect(summary.decodeMaxAbsErrorPct!).toBeLessThan(5)
+      expect(summary.prefillMaxAbsErrorPct!).toBeLessThan(5)
+      expect(summary.gemmMaxAbsErrorPct!).toBeLessThan(5)
+    }
+    const fitted = new Map(refit.constants.map((constant) => [constant.field, constant.fitted]))
+    expect(fitted.get('memoryEfficiency')!).toBeCloseTo(entry.memoryEfficiency.value, 2)
   })
 })
 
