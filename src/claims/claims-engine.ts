@@ -1,4 +1,5 @@
 import type {Footprint, ResultsFile} from '../metrics/results-file.js'
+import type {SteadyStateSettings} from '../replay/steady-state.js'
 
 /**
  * What claims need from the simulator and the parallel layer, as one small interface:
@@ -33,11 +34,19 @@ export interface CapacityRequest {
   /** Relative precision (0.02 = 2%); null: the search's default. */
   precision: number | null
   seed: number
+  /** Steady-state settings of the search's points (replay/steady-state.ts); absent: the defaults. Optional. */
+  steadyState?: Partial<SteadyStateSettings>
 }
 
 export interface CapacityMeasurement {
-  /** found: within the precision; not-reachable: fails even at the lowest load; lower-bound: still passes at the highest. */
-  status: 'found' | 'not-reachable' | 'lower-bound'
+  /**
+   * found: within the precision; not-reachable: fails even at the lowest load; lower-bound:
+   * still passes at the highest; too-short: the trace cannot be made long enough to measure
+   * a steady load (no value).
+   */
+  status: 'found' | 'not-reachable' | 'lower-bound' | 'too-short'
+  /** The search's one line for people (why there is no value, for too-short). Optional. */
+  message?: string
   /** Rate scale of the last passing point (null when not reachable). */
   rateScale: number | null
   requestsPerS: number | null

@@ -51,6 +51,7 @@ export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsE
         seed: request.seed,
         footprint: request.footprintMatch === null ? null : parseFootprintTarget(request.footprintMatch),
         precision: request.precision ?? undefined,
+        steadyState: request.steadyState,
         outDir: null,
         pool,
       })
@@ -65,6 +66,7 @@ export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsE
         nonMonotone: r.nonMonotone,
         evaluations: r.evaluations.length,
         achievedPrecision: r.status === 'found' ? r.achievedPrecision : null,
+        message: r.message,
       }
     },
     decodeSpeed(request): DecodeSpeedMeasurement {

@@ -67,7 +67,7 @@ export async function evaluateClaims(file: ClaimsFile, options: EvaluateClaimsOp
     for (const w of claim.workloads) names.add(w)
     if (claim.baselineWorkload !== null) names.add(claim.baselineWorkload)
   }
-  const workloads = await prepareWorkloads(file, names, options.workDir)
+  const workloads = await prepareWorkloads(file, names)
   options.onProgress?.(`evaluating ${file.claims.length} claims on ${names.size} workloads`)
 
   const written = new Map<string, ResultsFile>()
@@ -449,7 +449,7 @@ function summarizeSweep(points: readonly SensitivityPoint[], breakEven: Sensitiv
 }
 
 function describeWorkload(w: PreparedWorkload, context: ClaimContext): WorkloadReport {
-  const path = w.path === null ? null : w.resolved.kind === 'synthesized' && context.outDir !== null ? relative(context.outDir, w.path) : w.path
+  const path = w.path
   return {
     name: w.name,
     description: w.resolved.description,

@@ -109,6 +109,7 @@ async function measureBackend(engine: ClaimsEngine, claim: ResolvedClaim, backen
       if (divisor === null || !(divisor > 0)) {
         return {value: null, bound: 'exact', detail, results: c.results, error: `backend ${backend} reports no ${per ?? 'footprint'} to normalise by`}
       }
+      if (c.status === 'too-short') return {value: null, bound: 'exact', detail, results: null, error: c.message ?? 'the trace cannot be made long enough to measure a steady load'}
       if (c.status === 'not-reachable') return {value: 0, bound: 'exact', detail, results: c.results, error: null}
       if (c.outputTokensPerS === null) return {value: null, bound: 'exact', detail, results: c.results, error: 'the capacity point has no throughput data'}
       return {

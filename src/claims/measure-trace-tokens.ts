@@ -1,4 +1,6 @@
+import {defaultSynthRequests, parseTraceSpec} from '../replay/trace-spec.js'
 import {readTrace} from '../traces/read-trace.js'
+import {synthesizeTrace} from '../traces/synthesize-trace.js'
 import type {TraceRecord} from '../traces/trace-record.js'
 
 /**
@@ -21,8 +23,14 @@ export async function measureTraceTokens(path: string, limit: number | null): Pr
   return countTokensPerQuery(await readTraceRecords(path, limit))
 }
 
-/** The first `limit` records of a trace (all when null), in arrival order. */
+/** The first `limit` records of a trace file or `synth:` spec (all when null), in arrival order. */
 export async function readTraceRecords(path: string, limit: number | null): Promise<TraceRecord[]> {
+  const spec = parseTraceSpec(path)
+  if ('synth' in spec) {
+    const {kind, requests, ratePerS, turnsPerSession, seed} = spec.synth
+    const records = [...synthesizeTrace({kind, seed: seed ?? 1, requests: requests ?? defaultSynthRequests, ratePerS, turnsPerSession})]
+    return limit === null ? records : records.slice(0, limit)
+  }
   const records: TraceRecord[] = []
   outer: for await (const batch of readTrace(path).batches()) {
     for (const record of batch) {

@@ -1,14 +1,14 @@
-import {isAbsolute, join, relative} from 'node:path'
-import {synthesizeTrace} from '../traces/synthesize-trace.js'
-import {writeNativeTrace} from '../traces/write-native.js'
+import {isAbsolute, relative} from 'node:path'
 import type {ClaimsFile, ResolvedWorkload} from './load-claims.js'
 import {measureTraceTokens, type TokensPerQuery} from './measure-trace-tokens.js'
 
 /**
- * Makes every workload the claims use replayable: trace files are used in place,
- * synthesized ones are generated (seeded) and written as native JSONL under
- * `<workDir>/workloads/`, so each replay (in any worker) reads a file and a reader can
- * replay the very same trace later. Token statistics are taken here once.
+ * Makes every workload the claims use replayable: trace files are used in place, and a
+ * synthesized workload becomes its `synth:` trace spec (`synth:agentic?requests=32000&
+ * turns=10&seed=1`), which every replay regenerates, seeded, in its own thread. Nothing is
+ * written: the bundled 32,000-turn fleet was a 32 MB file under --out, and regenerating it
+ * takes a third of the time reading it back did. The spec in each results file replays
+ * the very same trace (`tracebench replay synth:...`). Token statistics are taken here once.
  */
 export interface PreparedWorkload {
   name: string
@@ -20,17 +20,17 @@ export interface PreparedWorkload {
   unavailableReason: string | null
 }
 
-export async function prepareWorkloads(file: ClaimsFile, names: Iterable<string>, workDir: string): Promise<Map<string, PreparedWorkload>> {
+export async function prepareWorkloads(file: ClaimsFile, names: Iterable<string>): Promise<Map<string, PreparedWorkload>> {
   const out = new Map<string, PreparedWorkload>()
   for (const name of [...new Set(names)].sort()) {
     const resolved = file.workloads[name]
     if (resolved === undefined) throw new Error(`internal: unknown workload ${name}`)
-    out.set(name, await prepareWorkload(resolved, workDir))
+    out.set(name, await prepareWorkload(resolved))
   }
   return out
 }
 
-async function prepareWorkload(workload: ResolvedWorkload, workDir: string): Promise<PreparedWorkload> {
+async function prepareWorkload(workload: ResolvedWorkload): Promise<PreparedWorkload> {
   if (!workload.available) {
     return {
       name: workload.name,
@@ -41,18 +41,18 @@ async function prepareWorkload(workload: ResolvedWorkload, workDir: string): Pro
       unavailableReason: `optional trace not found: ${workload.pathAsWritten ?? workload.name}`,
     }
   }
-  let path = workload.path
-  if (workload.kind === 'synthesized') {
-    const s = workload.synthesize!
-    path = join(workDir, 'workloads', `${workload.name}.jsonl`)
-    const records = synthesizeTrace({kind: s.kind, seed: s.seed, requests: s.requests, ratePerS: s.ratePerS, turnsPerSession: s.turnsPerSession})
-    await writeNativeTrace(path, records, {
-      description: `claims workload ${workload.name}: synthesized ${s.kind} trace`,
-      generator: {command: 'claims', kind: s.kind, seed: s.seed, requests: s.requests, ratePerS: s.ratePerS ?? null, turnsPerSession: s.turnsPerSession ?? null},
-    })
-  }
-  const tokens = await measureTraceTokens(path as string, workload.limit)
-  return {name: workload.name, resolved: workload, path: portablePath(path as string), limit: workload.limit, tokens, unavailableReason: null}
+  const path = workload.kind === 'synthesized' ? synthSpecOf(workload.synthesize!) : portablePath(workload.path as string)
+  const tokens = await measureTraceTokens(path, workload.limit)
+  return {name: workload.name, resolved: workload, path, limit: workload.limit, tokens, unavailableReason: null}
+}
+
+/** The `synth:` trace spec (replay/trace-spec.ts) that generates a synthesized workload. */
+export function synthSpecOf(s: NonNullable<ResolvedWorkload['synthesize']>): string {
+  const params = [`requests=${s.requests}`]
+  if (s.ratePerS !== undefined) params.push(`rate=${s.ratePerS}`)
+  if (s.turnsPerSession !== undefined) params.push(`turns=${s.turnsPerSession}`)
+  params.push(`seed=${s.seed}`)
+  return `synth:${s.kind}?${params.join('&')}`
 }
 
 /**

@@ -9,16 +9,22 @@ import {parseFootprintTarget} from '../parallel/footprint-target.js'
 import {parsePositive, parsePrecision} from '../parallel/parse-flags.js'
 import {chooseProgressMode, createProgressReporter} from '../parallel/progress-reporter.js'
 import {formatShard, parseShard} from '../parallel/shard.js'
+import {readSteadyStateFlags, steadyStateFlags} from '../parallel/steady-state-flags.js'
+
+/** Under reports/, which a checkout ignores: a search's dozens of point files never land in a commit by accident. */
+export const defaultCapacityOutDir = 'reports/capacity'
 
 export type CapacityCommandResult = CapacityReport & {file: string | null}
 
 export default class Capacity extends TracebenchCommand {
   static override summary = 'Find the highest load at which every SLO holds, per backend'
-  static override description = `The capacity is the highest arrival-rate scale of the trace at which every --slo (and the per-user speed floor) holds, found by bracketing then bisection in log space to a relative precision (default 2%): the first failing scale is at most that far above it. Each round evaluates several scales at once on the worker pool; the points evaluated depend only on earlier rounds, so the answer is the same with any --workers.
+  static override description = `The capacity is the highest arrival-rate scale of the trace that the backend sustains with every --slo (and the per-user speed floor) holding, found by bracketing then bisection in log space to a relative precision (default 2%): the first failing scale is at most that far above it. Each round evaluates several scales at once on the worker pool; the points evaluated depend only on earlier rounds, so the answer is the same with any --workers.
+
+Each point is a steady load, not a burst: the trace is repeated (new session names and prefix block ids per repetition) until it spans a warm-up plus --window (default 300 s) of simulated time; only requests arriving in the window are scored, and a point passes only if the backend delivered at least --min-delivered (95%) of the request rate offered in the window. When the trace cannot be made long enough within --max-requests, the search says so instead of reporting a number.
 
 --min-user-speed N adds the SLO userSpeed.p10>=N (90% of requests decode at N tok/s or faster), and the output tokens/s reported become the high-speed token capacity: tokens of requests that met every SLO. Figures are also given per system, chip, rack, kW (and $/h where priced); --footprint racks=N first scales every backend to the same footprint.
 
-Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.json) and DIR/capacity.json. With --shard i/n, backends k with k mod n = i run and capacity.shard-<i>-of-<n>.json is written; --merge-dir joins the shards.`
+Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.json) and DIR/capacity.json (DIR defaults to reports/capacity). With --shard i/n, backends k with k mod n = i run and capacity.shard-<i>-of-<n>.json is written; --merge-dir joins the shards.`
 
   static override examples = [
     "<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend cs3 --backend trn3-cs3 --slo 'ttft.p90<=2s' --slo 'tpot.p90<=1ms'",
@@ -49,7 +55,8 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
     shard: Flags.string({description: 'run only shard i of n (0-based): backends k with k mod n = i'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
     workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
-    out: Flags.string({char: 'o', description: 'output directory for capacity.json and the evaluated points', default: 'capacity-results'}),
+    out: Flags.string({char: 'o', description: 'output directory for capacity.json and the evaluated points', default: defaultCapacityOutDir}),
+    ...steadyStateFlags,
     'merge-dir': Flags.string({description: 'join shard outputs (directories or capacity.shard-*.json files) into --out instead of running', multiple: true}),
     ...endpointFlags,
   }
@@ -87,6 +94,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
           maxScale: parsePositive(flags['max-scale'], '--max-scale'),
           pointsPerRound: flags['points-per-round'],
         },
+        steadyState: readSteadyStateFlags(flags),
         shard,
         workers: flags.workers,
         catalogFiles: flags.catalog,

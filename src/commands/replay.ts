@@ -8,6 +8,7 @@ import {isEndpointSpec, resolveEndpoint} from '../http/endpoint-config.js'
 import {reportEndpointRun} from '../replay/endpoint-run-report.js'
 import {withInterrupt} from '../replay/interrupt-signal.js'
 import {runEndpointReplay} from '../replay/run-endpoint-replay.js'
+import {readSteadyStateFlags, steadyStateFlags} from '../parallel/steady-state-flags.js'
 import {runReplay} from '../replay/run-replay.js'
 import {parseShard} from '../parallel/shard.js'
 import {traceFormats, type TraceFormat} from '../traces/trace-record.js'
@@ -28,7 +29,9 @@ TRACE is a trace file (Azure CSV, BurstGPT CSV, Mooncake JSONL, tracebench JSONL
 
 Session turns are replayed closed-loop: a turn is released when the previous turn of its session has produced its last token, plus its think time. --rate-scale multiplies the arrival rate of open-loop requests and session starts; think times are not scaled.
 
-With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace is sent to a real server on the wall clock: streaming requests sized to the trace's tokens, sessions carrying their history, sent from worker threads that measure their own send lag. A run whose client fell behind is written but marked invalid (exit 97), and \`gate\` fails on it. Ctrl-C writes the partial results marked interrupted (exit 130). The API key comes from the environment (--api-key-env, default OPENAI_API_KEY) and is never written anywhere.`
+With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace is sent to a real server on the wall clock: streaming requests sized to the trace's tokens, sessions carrying their history, sent from worker threads that measure their own send lag. A run whose client fell behind is written but marked invalid (exit 97), and \`gate\` fails on it. Ctrl-C writes the partial results marked interrupted (exit 130). The API key comes from the environment (--api-key-env, default OPENAI_API_KEY) and is never written anywhere.
+
+--steady-state measures as a capacity point does: the trace is repeated (each repetition with new session names and new prefix block ids) until it spans the warm-up plus --window of simulated time, only requests arriving in the window are scored, and the results file's steadyState block says whether the backend delivered at least --min-delivered of the request rate offered in the window.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> ../shared/traces/azure-2023/AzureLLMInferenceTrace_conv.csv --backend cs3 --out results/conv-cs3.json',
@@ -37,6 +40,7 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
     '<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend ./my-backend.yaml --replicas decode=2 --out results/custom.json --json',
     '<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend http://127.0.0.1:8000/v1 --ignore-eos --limit 500 --out results/vllm.json',
     '<%= config.bin %> <%= command.id %> synth:agentic?requests=200 --backend ./endpoints/sglang.yaml --shard 0/4 --start-at 2026-03-01T12:00:00Z --out results/part-0.json',
+    "<%= config.bin %> <%= command.id %> traces/chat.jsonl --backend trn3-cs3 --rate-scale 40 --slo 'ttft.p90<=2s' --steady-state --window 300s --out results/chat-x40-steady.json",
   ]
 
   static override enableJsonFlag = true
@@ -61,6 +65,8 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
     shard: Flags.string({description: 'real endpoints: send only this share of the sessions, INDEX/COUNT (0-based), e.g. --shard $JOB_COMPLETION_INDEX/4'}),
     ...endpointFlags,
     ...startAtFlag,
+    'steady-state': Flags.boolean({description: 'measure a steady state as a capacity point does: repeat the trace to --window, score only that window'}),
+    ...steadyStateFlags,
   }
 
   async run(): Promise<ReplayCommandResult> {
@@ -83,6 +89,7 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
       traceFormat: flags.format,
       skipInvalid: flags['skip-invalid'],
       catalogFiles: flags.catalog ?? [],
+      ...(flags['steady-state'] ? {steadyState: readSteadyStateFlags(flags)} : {}),
       argv: ['replay', ...this.argv],
     })
     await writeResultsFile(flags.out, results)
@@ -94,6 +101,7 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
 
   private async runEndpoint(trace: string, flags: ReplayFlags): Promise<ReplayCommandResult> {
     if (flags.replicas !== undefined) throw new TracebenchError('--replicas applies to simulated backends, not to a real endpoint')
+    if (flags['steady-state']) throw new TracebenchError('--steady-state applies to simulated backends (it repeats the trace in virtual time), not to a real endpoint')
     const endpoint = resolveEndpoint(flags.backend, endpointOverrides(flags))
     const {value: results, interrupted} = await withInterrupt((signal) =>
       runEndpointReplay(

@@ -28,6 +28,8 @@ export const EventKind = {
   wake: 4,
   /** A periodic sample of queue depth, batch size and KV-cache use. */
   sample: 5,
+  /** The end of a steady-state window: after everything else at that instant. */
+  windowEnd: 6,
 } as const
 export type EventKindValue = (typeof EventKind)[keyof typeof EventKind]
 

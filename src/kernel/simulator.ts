@@ -42,6 +42,7 @@ export class Simulator {
   eventsHandled = 0
   /** eventsHandled at which run() pauses next (see SimFeeder.pauseEveryEvents). */
   private pauseAt = Number.POSITIVE_INFINITY
+  private stopRequested = false
 
   schedule(timeUs: number, kind: EventKindValue, handler: EventHandler, data: unknown = null): SimEvent {
     if (!(timeUs >= this.nowUs)) {
@@ -99,6 +100,17 @@ export class Simulator {
     this.queue.update(event)
   }
 
+  /** Ends `run` after the event being handled; the events still queued never run. */
+  stop(): void {
+    this.stopRequested = true
+    // The loop's pause check ends it: no extra test per event.
+    this.pauseAt = this.eventsHandled
+  }
+
+  get stopped(): boolean {
+    return this.stopRequested
+  }
+
   get pendingEvents(): number {
     return this.queue.size + this.dueWakes.length - this.dueHead
   }
@@ -153,6 +165,7 @@ export class Simulator {
       const refillAtUs = this.handleEvents(feeder)
       if (Number.isNaN(refillAtUs)) return
       if (refillAtUs === pauseNow) {
+        if (this.stopRequested) return
         await (feeder as SimFeeder).pause?.()
         this.pauseAt = this.eventsHandled + (pauseEvery as number)
         continue

@@ -45,6 +45,14 @@ const latencyKeys = ['ttft', 'tpot', 'itl', 'e2e', 'queue', 'kvTransfer'] as con
 export function mergeResults(parts: readonly ResultsFile[], options: MergeOptions = {}): ResultsFile {
   if (parts.length === 0) throw new TracebenchError('cannot merge: no results given')
   const labels = parts.map((_, i) => options.labels?.[i] ?? `part ${i + 1}`)
+  // A steady-state point's rates are what was delivered in its window (completions of any request), not totals over
+  // a duration, so adding them up would not give a rate of anything.
+  const steady = parts.findIndex((p) => p.steadyState !== undefined)
+  if (steady >= 0) {
+    throw new TracebenchError(`cannot merge: ${labels[steady]} is a steady-state measurement (a capacity point, or replay --steady-state): its rates belong to its own window; merge plain replays`, {
+      code: 'MERGE_MISMATCH',
+    })
+  }
   const first = parts[0] as ResultsFile
   for (let i = 1; i < parts.length; i++) assertSameConfiguration(first, parts[i] as ResultsFile, labels[0] as string, labels[i] as string)
 

@@ -13,6 +13,22 @@ export interface RecorderOptions {
   maxTimeseriesPoints?: number
   /** First time-series bucket width in microseconds (it doubles as the run grows). Default 100 ms. */
   initialBucketUs?: number
+  /**
+   * Steady-state scoring (see replay/steady-state.ts): only requests arriving inside the
+   * window (both ends included) are scored, and the request and output-token rates are
+   * what was delivered during it (completions inside it, whichever request they belong to).
+   */
+  scoreWindow?: MeasuredWindow
+}
+
+/** What a scoring window let through and kept out (steady-state replays). */
+export interface WindowTotals {
+  /** Completions inside the window, of any request, and their output tokens: what the backend delivered. */
+  delivered: number
+  deliveredOutputTokens: number
+  /** Finished requests that arrived before the window (warm-up) or after it (the tail), not scored. */
+  excludedBefore: number
+  excludedAfter: number
 }
 
 export interface MeasuredWindow {
@@ -53,14 +69,18 @@ export class MetricsRecorder {
   /** A run of identical inter-token gaps not yet recorded (see recordItlGaps). */
   private pendingItlUs = -1
   private pendingItlCount = 0
+  private readonly scoreWindow: MeasuredWindow | null
+  private readonly windowTotals: WindowTotals = {delivered: 0, deliveredOutputTokens: 0, excludedBefore: 0, excludedAfter: 0}
 
   constructor(options: RecorderOptions = {}) {
+    this.scoreWindow = options.scoreWindow ?? null
     const slos = options.slos ?? []
     this.meetsSlos = slos.length > 0 ? compileRequestCheck(slos) : null
     this.timeseries = new TimeseriesSampler(options.maxTimeseriesPoints ?? defaultMaxTimeseriesPoints, options.initialBucketUs)
   }
 
   recordOutcome(o: RequestOutcome): void {
+    if (this.scoreWindow !== null && !this.inWindow(o)) return
     const v = computeRequestValues(o, this.values)
     this.ttft.record(v.ttftUs)
     this.e2e.record(v.e2eUs)
@@ -113,7 +133,27 @@ export class MetricsRecorder {
     this.pendingItlCount = 0
   }
 
+  /** Window bookkeeping of a finished request; true when it arrived inside the window (it is scored). */
+  private inWindow(o: {arrivalUs: number; completionUs?: number; outputTokens?: number}): boolean {
+    const w = this.scoreWindow as MeasuredWindow
+    const t = this.windowTotals
+    if (o.completionUs !== undefined && o.completionUs >= w.startUs && o.completionUs <= w.endUs) {
+      t.delivered++
+      t.deliveredOutputTokens += o.outputTokens ?? 0
+    }
+    if (o.arrivalUs < w.startUs) t.excludedBefore++
+    else if (o.arrivalUs > w.endUs) t.excludedAfter++
+    else return true
+    return false
+  }
+
+  /** Totals of the scoring window (zeros without one). */
+  get window(): Readonly<WindowTotals> {
+    return this.windowTotals
+  }
+
   recordFailure(f: RequestFailure): void {
+    if (this.scoreWindow !== null && !this.inWindow(f)) return
     this.failed++
     this.failureReasons.set(f.reason, (this.failureReasons.get(f.reason) ?? 0) + 1)
   }
@@ -156,6 +196,11 @@ export class MetricsRecorder {
       },
       durationUs,
     )
+    if (this.scoreWindow !== null) {
+      // Throughput is what the backend delivered during the window, not what the scored requests will eventually get.
+      counters.requestsPerS = computeCounters({...emptyTotals, completed: this.windowTotals.delivered}, durationUs).requestsPerS
+      counters.outputTokensPerS = computeCounters({...emptyTotals, outputTokens: this.windowTotals.deliveredOutputTokens}, durationUs).outputTokensPerS
+    }
     const tpot = this.tpot.toHistogram()
     const metrics: MetricsSnapshot['metrics'] = {
       ttft: countsEntry(this.ttft),
@@ -175,6 +220,8 @@ export class MetricsRecorder {
     }
   }
 }
+
+const emptyTotals = {completed: 0, failed: 0, failureReasons: {}, inputTokens: 0, outputTokens: 0, cachedTokens: 0, preemptions: 0, good: null}
 
 /** A results-file metric entry from a histogram: summary, encoding, clamped count. */
 export function buildMetricEntry(histogram: LatencyHistogram, clampedCount: number): MetricEntry {

@@ -222,6 +222,46 @@ export type TokenAccounting = z.infer<typeof tokenAccountingSchema>
 export type HttpRunReport = z.infer<typeof httpRunSchema>
 // --- end of real-endpoint block ---
 
+// --- steady-state measurement (capacity points; owner: capacity search, replay/steady-state.ts) ---
+/**
+ * How a steady-state replay was measured. With it, `window` is the scored window, the
+ * latencies, counts and goodput cover the requests that arrived in it, and
+ * counters.requestsPerS / outputTokensPerS are what the backend delivered during it.
+ */
+export const steadyStateSchema = z.strictObject({
+  /** Settings: the shortest window, the warm-up (simulated seconds) and the delivered share required. */
+  minWindowS: z.number().positive(),
+  warmupS: z.number().nonnegative(),
+  minDeliveredRatio: z.number().positive(),
+  /** Times the trace was repeated, trace seconds from one repetition to the next, requests replayed in all. */
+  tiles: z.number().int().positive(),
+  tilePeriodS: z.number().nonnegative(),
+  tiledRequests: count,
+  /** Added to every prefix hash id once per tile (0 without hash ids). */
+  hashIdStride: z.number().int().nonnegative(),
+  /** Scheduled arrivals in the window, and completions in it (of any request). */
+  offeredRequests: count,
+  deliveredRequests: count,
+  offeredRequestsPerS: z.number().nonnegative(),
+  deliveredRequestsPerS: z.number().nonnegative(),
+  /** delivered / offered; null when nothing was offered in the window. */
+  deliveredRatio: nullableNumber,
+  /** Delivered at least minDeliveredRatio of the offered rate. */
+  sustained: z.boolean(),
+  /** Finished requests not scored: arrived during the warm-up, or after the window (session turns of the tail). */
+  excludedWarmup: count,
+  excludedAfterWindow: count,
+  /**
+   * The load was already not sustained when the window ended, so the replay stopped there
+   * instead of draining its backlog: unfinishedScored requests that arrived in the window
+   * were still in flight and are not in the histograms (their latencies would only be longer).
+   */
+  stoppedAtWindowEnd: z.boolean(),
+  unfinishedScored: count,
+  /** Why the load was not sustained, for people; null when it was. */
+  reason: z.string().nullable(),
+})
+
 export const resultsFileSchema = z.strictObject({
   schema: z.literal(resultsSchemaId),
   schemaVersion: z.literal(resultsSchemaVersion),
@@ -244,6 +284,8 @@ export const resultsFileSchema = z.strictObject({
   seeds: z.array(z.number().int()).optional(),
   /** Real endpoints only (issue 11): harness self-certification and token accounting. */
   http: httpRunSchema.optional(),
+  /** Steady-state measurement (see steadyStateSchema); absent for a plain replay. */
+  steadyState: steadyStateSchema.optional(),
 })
 
 export type ResultsFile = z.infer<typeof resultsFileSchema>
@@ -258,6 +300,7 @@ export type ResultsWindow = z.infer<typeof windowSchema>
 export type ResultsMetrics = z.infer<typeof metricsSchema>
 export type UserSpeedSummary = z.infer<typeof userSpeedSchema>
 export type Timeseries = z.infer<typeof timeseriesSchema>
+export type SteadyStateRecord = z.infer<typeof steadyStateSchema>
 
 /** What the recorder measures; the rest of a results file describes the run. */
 export type MetricsSnapshot = Pick<ResultsFile, 'window' | 'counters' | 'metrics' | 'userSpeed' | 'timeseries'>
@@ -275,6 +318,7 @@ export interface BuildResultsInput {
   /** Real endpoints: the harness and token-accounting block, and the definitions as they apply there. */
   http?: HttpRunReport
   definitions?: Record<string, MetricDefinition>
+  steadyState?: SteadyStateRecord
 }
 
 let cachedTool: {name: string; version: string} | undefined
@@ -316,6 +360,7 @@ export function buildResultsFile(input: BuildResultsInput): ResultsFile {
     timeseries: input.snapshot.timeseries,
   }
   if (input.http !== undefined) results.http = input.http
+  if (input.steadyState !== undefined) results.steadyState = input.steadyState
   // Validate now so a producer bug surfaces at the replay, not when someone reads the file.
   return normalizeResults(results, 'results')
 }

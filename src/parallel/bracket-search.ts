@@ -16,6 +16,10 @@ import {TracebenchError} from '../common/errors.js'
  *    at `maxScale`; while nothing passed yet, downward, capped at `minScale`;
  * 3. once a passing point lies below a failing one, bisection: the interval (lo, hi) is
  *    cut into p + 1 equal parts in log space (fewer points when fewer reach the precision);
+ *    except that when a failing point says where the load saturates (`ceilingScale`: the
+ *    scale whose offered load equals what it delivered) and that lies inside (lo, hi),
+ *    the round probes around it instead, one precision step apart (g x (1 + precision)^j,
+ *    j = 1, 0, -1, ...), which usually closes the bracket in one round;
  * 4. stop when hi / lo - 1 <= precision.
  *
  * `hi` is the lowest failing scale seen and `lo` the highest passing scale below it. A
@@ -51,6 +55,11 @@ export interface Evaluation<T> {
   round: number
   passed: boolean
   value: T
+  /**
+   * A failing point that could not carry its load: the rate scale at which the load it
+   * was offered would equal what it delivered (a guess at where the load saturates).
+   */
+  ceilingScale?: number
 }
 
 export interface SearchOutcome<T> {
@@ -72,7 +81,7 @@ export interface SearchOutcome<T> {
 }
 
 /** Evaluates several scales (one round); resolves to one outcome per scale, in the same order. */
-export type EvaluateScales<T> = (scales: number[], round: number) => Promise<Array<{passed: boolean; value: T}>>
+export type EvaluateScales<T> = (scales: number[], round: number) => Promise<Array<{passed: boolean; value: T; ceilingScale?: number}>>
 
 /** Scales are rounded to 6 significant digits so that file names and reports stay readable. */
 export function roundScale(scale: number): number {
@@ -149,6 +158,12 @@ export function planNextRound<T>(evaluations: readonly Evaluation<T>[], settings
   // The fewest points (at most p) that cut (lo, hi) into parts within the precision.
   const needed = Math.ceil(Math.log(ratio) / Math.log(1 + settings.precision)) - 1
   const k = Math.max(1, Math.min(p, needed))
+  const inside = (scales: number[]) => fresh(scales).filter((s) => s > lo.scale && s < hi.scale)
+  const guess = Math.min(...evaluations.map((e) => (e.passed || e.ceilingScale === undefined ? Number.POSITIVE_INFINITY : e.ceilingScale)))
+  if (guess > lo.scale && guess < hi.scale) {
+    const guided = inside(Array.from({length: k}, (_, j) => guess * (1 + settings.precision) ** (1 - j)))
+    if (guided.length > 0) return guided
+  }
   const next = fresh(Array.from({length: k}, (_, j) => lo.scale * ratio ** ((j + 1) / (k + 1)))).filter((s) => s > lo.scale && s < hi.scale)
   // Rounding to 6 digits can leave nothing strictly inside a tiny interval: that is as precise as scales get.
   return next.length > 0 ? next : 'found'
@@ -166,8 +181,10 @@ export async function runBracketSearch<T>(settings: SearchSettings, evaluate: Ev
     const outcomes = await evaluate(plan, round)
     if (outcomes.length !== plan.length) throw new Error(`internal: evaluated ${outcomes.length} scales, expected ${plan.length}`)
     plan.forEach((scale, i) => {
-      const o = outcomes[i] as {passed: boolean; value: T}
-      evaluations.push({scale, round, passed: o.passed, value: o.value})
+      const o = outcomes[i] as {passed: boolean; value: T; ceilingScale?: number}
+      const e: Evaluation<T> = {scale, round, passed: o.passed, value: o.value}
+      if (o.ceilingScale !== undefined && Number.isFinite(o.ceilingScale) && o.ceilingScale > 0) e.ceilingScale = o.ceilingScale
+      evaluations.push(e)
     })
   }
 }

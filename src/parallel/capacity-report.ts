@@ -7,8 +7,17 @@ import {TracebenchError} from '../common/errors.js'
 import {readTextFile} from '../common/read-text-file.js'
 import {findDifference} from '../metrics/merge.js'
 import {canonicalSloList, formatIssues, readToolInfo} from '../metrics/results-file.js'
-import {defaultSearchSettings, validateSearchSettings, type SearchSettings} from './bracket-search.js'
-import {buildCapacitySlos, searchBackend, type CapacityOptions, type CapacityProgress, type CapacityResult} from './capacity-search.js'
+import {validateSearchSettings, type SearchSettings} from './bracket-search.js'
+import {
+  buildCapacitySlos,
+  readCapacityTraceShape,
+  searchBackend,
+  searchSettingsOf,
+  steadyStateSettingsOf,
+  type CapacityOptions,
+  type CapacityProgress,
+  type CapacityResult,
+} from './capacity-search.js'
 import {footprintUnits, type FootprintTarget} from './footprint-target.js'
 import {createReplayPool, type ReplayPool} from './pool.js'
 import {checkTraceArgument, prepareBackends} from './prepare-backends.js'
@@ -34,6 +43,10 @@ const specSchema = z.strictObject({
   precision: z.number(),
   footprint: z.strictObject({unit: z.enum(footprintUnits), value: z.number()}).nullable(),
   search: z.strictObject({startScale: z.number(), minScale: z.number(), maxScale: z.number(), pointsPerRound: z.number().int()}),
+  // Steady-state settings of every point (replay/steady-state.ts; warmupS null: automatic). Optional: older files have none.
+  steadyState: z
+    .strictObject({minWindowS: z.number(), warmupS: z.number().nullable(), maxRequests: z.number().int(), minDeliveredRatio: z.number()})
+    .optional(),
 })
 
 const reportSchema = z.strictObject({
@@ -44,7 +57,7 @@ const reportSchema = z.strictObject({
   spec: specSchema,
   shard: z.strictObject({index: z.number().int(), count: z.number().int()}).nullable(),
   // CapacityResult objects (documented in capacity-search.ts and docs/parallel.md).
-  results: z.array(z.looseObject({backendSpec: z.string(), status: z.enum(['found', 'not-reachable', 'lower-bound'])})),
+  results: z.array(z.looseObject({backendSpec: z.string(), status: z.enum(['found', 'not-reachable', 'lower-bound', 'too-short'])})),
 })
 
 export type CapacitySpec = z.infer<typeof specSchema>
@@ -82,11 +95,14 @@ export async function runCapacitySearches(options: CapacitySearchesOptions): Pro
   try {
     slos = buildCapacitySlos(options.slos ?? [], options.minUserSpeed)
     checkTraceArgument(options.trace)
-    settings = {...defaultSearchSettings, ...options.search, precision: options.precision ?? defaultSearchSettings.precision}
+    settings = searchSettingsOf(options)
     validateSearchSettings(settings)
+    steadyStateSettingsOf(options)
     const prepared = prepareBackends(options.backends, {model: options.model, footprint: options.footprint ?? null, catalogFiles: options.catalogFiles})
     const mine = selectShard(prepared, options.shard).map(({item}) => item)
-    const searches = mine.map((backend) => searchBackend({...options, backend: backend.spec}, backend, slos, pool))
+    // One pass over the trace plans the tiles of every backend's points.
+    const shape = mine.length === 0 ? null : await readCapacityTraceShape(options)
+    const searches = mine.map((backend) => searchBackend({...options, backend: backend.spec}, backend, slos, pool, shape!))
     results = (await Promise.all(searches)).map((d) => d.result)
   } finally {
     if (options.pool === undefined) await pool.close()
@@ -114,6 +130,7 @@ export function buildCapacitySpec(options: CapacitySearchesOptions, slos: string
     precision: settings.precision,
     footprint: footprint === null ? null : {unit: footprint.unit, value: footprint.value},
     search: {startScale: settings.startScale, minScale: settings.minScale, maxScale: settings.maxScale, pointsPerRound: settings.pointsPerRound},
+    steadyState: {...steadyStateSettingsOf(options)},
   }
 }
 

@@ -1,8 +1,21 @@
 import type {EndpointJobOptions} from '../replay/run-replay.js'
 import {join} from 'node:path'
+import type {BackendConfig} from '../backends/backend-config.js'
+import {resolveBackend} from '../backends/resolve-backend.js'
+import {loadCatalog} from '../catalogs/load-catalog.js'
 import {TracebenchError} from '../common/errors.js'
 import {canonicalSloList, writeResultsFile, type Footprint, type ResultsFile} from '../metrics/results-file.js'
-import {evaluateSlos, parseSlos, type Slo} from '../metrics/slo.js'
+import {parseSlos} from '../metrics/slo.js'
+import {describeBackend, readTraceShape} from '../replay/run-replay.js'
+import {
+  defaultSteadyStateSettings,
+  maxSteadyRateScale,
+  untileableReason,
+  validateSteadyStateSettings,
+  warmupUs,
+  type SteadyStateSettings,
+  type TraceShape,
+} from '../replay/steady-state.js'
 import {defaultSearchSettings, runBracketSearch, validateSearchSettings, type Evaluation, type SearchSettings, type SearchStatus} from './bracket-search.js'
 import {formatFootprintTarget, type FootprintTarget} from './footprint-target.js'
 import {buildPointJob, formatScaleForFile, type PointCommon} from './point-job.js'
@@ -39,6 +52,8 @@ export interface CapacityOptions {
   onProgress?: (progress: CapacityProgress) => void
   /** Real endpoints (issue 11): endpoint flags and harness options for endpoint backends. */
   http?: EndpointJobOptions
+  /** How each point measures a steady state (replay/steady-state.ts); unset fields take defaultSteadyStateSettings. */
+  steadyState?: Partial<SteadyStateSettings>
 }
 
 export interface CapacityProgress {
@@ -63,6 +78,20 @@ export interface CapacityPoint {
 }
 
 /**
+ * `too-short`: the trace cannot be tiled into a steady load at any scale of the search
+ * (fewer than two arrivals, all at one instant, or too many requests even at the lowest
+ * scale): no capacity is reported.
+ */
+export type CapacityStatus = SearchStatus | 'too-short'
+
+/** The steady-state settings a search used, the warm-up resolved, and the highest load they allow. */
+export interface CapacitySteadyState extends SteadyStateSettings {
+  warmupS: number
+  /** The highest rate scale at which the trace can be tiled within maxRequests; null when it cannot be tiled. */
+  maxRateScale: number | null
+}
+
+/**
  * What `tracebench capacity --json` prints per backend (documented in docs/parallel.md).
  * `rateScale`, `requestsPerS` and `outputTokensPerS` are the capacity: measured at
  * `lastPassing`, the highest evaluated load at which every SLO held, with the first
@@ -74,10 +103,16 @@ export interface CapacityResult {
   /** As given: preset name or backend file. */
   backendSpec: string
   model: string
-  /** `found`, `not-reachable` (the SLOs fail even at the lowest scale: capacity 0) or `lower-bound`. */
-  status: SearchStatus
+  /** `found`, `not-reachable` (the SLOs fail even at the lowest scale: capacity 0), `lower-bound` or `too-short`. */
+  status: CapacityStatus
   /** True when the SLOs still held at the highest scale tried: the figures are a lower bound. */
   lowerBound: boolean
+  /**
+   * Why a lower bound stopped where it did: `max-scale` (--max-scale) or `trace-length`
+   * (the highest load at which the trace can be tiled to the window within maxRequests);
+   * null unless status is lower-bound.
+   */
+  boundedBy: 'max-scale' | 'trace-length' | null
   /** Capacity as a multiple of the trace's arrival rate; 0 when not reachable. */
   rateScale: number
   /** Completed requests/s at the capacity (0 when not reachable). */
@@ -110,14 +145,29 @@ export interface CapacityResult {
   /** hi / lo - 1 reached (null unless status is found). */
   achievedPrecision: number | null
   lastPassing: CapacityPoint | null
-  firstFailing: (CapacityPoint & {failedSlos: string[]}) | null
-  /** Every evaluated point in evaluation order. */
-  evaluations: Array<{rateScale: number; round: number; passed: boolean; file: string | null}>
+  /** `failedSlos`: the SLOs that failed there; `notSustained`: why the load was not sustained, or null. */
+  firstFailing: (CapacityPoint & {failedSlos: string[]; notSustained: string | null}) | null
+  /** Every evaluated point in evaluation order, with the rates offered and delivered in its window and why it failed. */
+  evaluations: CapacityEvaluation[]
   rounds: number
   /** Some load above the first failing one passed again (noise); the bracket stays below it. */
   nonMonotone: boolean
   /** One line for people: the answer, or why there is none. */
   message: string
+  /** How the points measured a steady state; null for a real endpoint (its points are plain wall-clock runs). */
+  steadyState: CapacitySteadyState | null
+}
+
+export interface CapacityEvaluation {
+  rateScale: number
+  round: number
+  passed: boolean
+  file: string | null
+  /** Requests/s scheduled to arrive in the point's window, and completed in it. */
+  offeredRequestsPerS: number | null
+  deliveredRequestsPerS: number | null
+  /** Why the point failed (each failing SLO, and the load not being sustained); empty when it passed. */
+  reasons: string[]
 }
 
 export interface CapacityDetails {
@@ -156,25 +206,80 @@ export async function findCapacityDetailed(options: CapacityOptions): Promise<Ca
   try {
     const slos = buildCapacitySlos(options.slos ?? [], options.minUserSpeed)
     checkTraceArgument(options.trace)
-    validateSearchSettings({...defaultSearchSettings, ...options.search, precision: options.precision ?? defaultSearchSettings.precision})
+    validateSearchSettings(searchSettingsOf(options))
     const [backend] = prepareBackends([options.backend], {model: options.model, footprint: options.footprint ?? null, catalogFiles: options.catalogFiles})
-    return await searchBackend(options, backend as PreparedBackend, slos, pool)
+    const shape = await readCapacityTraceShape(options)
+    return await searchBackend(options, backend as PreparedBackend, slos, pool, shape)
   } finally {
     if (options.pool === undefined) await pool.close()
   }
 }
 
+/** The search settings of a capacity search (defaults filled in). */
+export function searchSettingsOf(options: Pick<CapacityOptions, 'search' | 'precision'>): SearchSettings {
+  return {...defaultSearchSettings, ...options.search, precision: options.precision ?? defaultSearchSettings.precision}
+}
+
+/** The steady-state settings of a capacity search (defaults filled in, validated). */
+export function steadyStateSettingsOf(options: Pick<CapacityOptions, 'steadyState'>): SteadyStateSettings {
+  const settings = {...defaultSteadyStateSettings, ...options.steadyState}
+  validateSteadyStateSettings(settings)
+  return settings
+}
+
+/** One pass over the trace (after --limit), on this thread, for the tiling plan of every point. */
+export async function readCapacityTraceShape(options: Pick<CapacityOptions, 'trace' | 'seed' | 'limit'>): Promise<TraceShape> {
+  return readTraceShape({trace: options.trace, seed: options.seed ?? 1, limit: options.limit})
+}
+
 interface PointValue {
   file: string | null
   results: ResultsFile
+  /** Why the point failed; empty when it passed. */
+  reasons: string[]
 }
 
-/** Runs the search for an already prepared backend on a given pool (used by findCapacity and the multi-backend runner). */
-export async function searchBackend(options: CapacityOptions, backend: PreparedBackend, slos: string[], pool: ReplayPool): Promise<CapacityDetails> {
-  const precision = options.precision ?? defaultSearchSettings.precision
-  const settings: SearchSettings = {...defaultSearchSettings, ...options.search, precision}
-  const parsed = parseSlos(slos)
-  const common: PointCommon = {trace: options.trace, model: options.model, limit: options.limit, seed: options.seed ?? 1, slos, catalogFiles: options.catalogFiles, http: options.http}
+/**
+ * Whether a point passes: every SLO holds on the requests scored in its window, and the
+ * load was sustained (delivered >= 95% of offered). The decision alone, apart from how
+ * points are dispatched.
+ */
+export function judgePoint(results: ResultsFile): {passed: boolean; reasons: string[]} {
+  const steady = results.steadyState
+  const slos = summarizePoint(results).failedSlos
+  if (steady === undefined || steady.sustained) return {passed: slos.length === 0, reasons: slos}
+  // Not sustained comes first: it decides the point, and a replay stopped at its window's end has partial latencies.
+  const partial = steady.stoppedAtWindowEnd ? ' (among the requests finished when the window ended)' : ''
+  return {passed: false, reasons: [steady.reason ?? 'not sustained', ...slos.map((r) => r + partial)]}
+}
+
+/**
+ * Runs the search for an already prepared backend on a given pool (used by findCapacity
+ * and the multi-backend runner). Rounds are planned by runBracketSearch from earlier
+ * outcomes only; this function dispatches each round's points to the pool and judges them.
+ */
+export async function searchBackend(options: CapacityOptions, backend: PreparedBackend, slos: string[], pool: ReplayPool, shape: TraceShape): Promise<CapacityDetails> {
+  const requested = searchSettingsOf(options)
+  // Real endpoints run on the wall clock: their points are plain runs (never tiled), so no steady-state limit applies.
+  const steady = backend.config === null ? null : steadyStateSettingsOf(options)
+  const maxRateScale = steady === null ? null : maxSteadyRateScale(shape, steady)
+  const steadyState: CapacitySteadyState | null = steady === null ? null : {...steady, warmupS: warmupUs(shape, steady) / 1e6, maxRateScale}
+  if (steadyState !== null && (maxRateScale === null || maxRateScale < requested.minScale)) {
+    return {result: describeTooShort(options, backend, slos, requested, steadyState, shape), lastPassing: null, firstFailing: null}
+  }
+  // The search stays where the trace can be made long enough; passing there is a lower bound for that reason.
+  const settings: SearchSettings = {...requested, maxScale: Math.min(requested.maxScale, maxRateScale ?? Number.POSITIVE_INFINITY)}
+  settings.startScale = Math.min(settings.startScale, settings.maxScale)
+  const common: PointCommon = {
+    trace: options.trace,
+    model: options.model,
+    limit: options.limit,
+    seed: options.seed ?? 1,
+    slos,
+    catalogFiles: options.catalogFiles,
+    http: options.http,
+    ...(steady === null ? {} : {steadyState: steady}),
+  }
   let evaluated = 0
   const outcome = await runBracketSearch<PointValue>(settings, async (scales, round) => {
     const results = await pool.run(
@@ -184,7 +289,7 @@ export async function searchBackend(options: CapacityOptions, backend: PreparedB
         options.onProgress?.({backend: backend.label, round, evaluated})
       },
     )
-    const values: Array<{passed: boolean; value: PointValue}> = []
+    const values: Array<{passed: boolean; value: PointValue; ceilingScale?: number}> = []
     for (let i = 0; i < scales.length; i++) {
       const r = results[i] as ResultsFile
       let file: string | null = null
@@ -192,17 +297,18 @@ export async function searchBackend(options: CapacityOptions, backend: PreparedB
         file = `${backend.label}/capacity-${formatScaleForFile(scales[i] as number)}.json`
         await writeResultsFile(join(options.outDir, file), r)
       }
-      values.push({passed: allSlosPass(parsed, r), value: {file, results: r}})
+      const {passed, reasons} = judgePoint(r)
+      const steady = r.steadyState
+      // Where this point's delivered rate would be the whole offered load: the search probes there next.
+      const ceilingScale = steady !== undefined && !steady.sustained && steady.offeredRequests > 0 ? (scales[i] as number) * (steady.deliveredRequests / steady.offeredRequests) : undefined
+      values.push({passed, value: {file, results: r, reasons}, ...(ceilingScale === undefined ? {} : {ceilingScale})})
     }
     return values
   })
-  const result = describeOutcome(outcome, backend, slos, options, settings)
+  const boundedBy = outcome.status !== 'lower-bound' ? null : settings.maxScale < requested.maxScale ? 'trace-length' : 'max-scale'
+  const result = describeOutcome(outcome, backend, slos, options, settings, steadyState, boundedBy)
   options.onProgress?.({backend: backend.label, round: outcome.rounds, evaluated, bracket: {lo: outcome.lastPassing?.scale ?? null, hi: outcome.firstFailing?.scale ?? null}})
   return {result, lastPassing: outcome.lastPassing?.value.results ?? null, firstFailing: outcome.firstFailing?.value.results ?? null}
-}
-
-function allSlosPass(slos: readonly Slo[], results: ResultsFile): boolean {
-  return evaluateSlos(slos, results).every((e) => e.passed)
 }
 
 function describeOutcome(
@@ -211,25 +317,70 @@ function describeOutcome(
   slos: string[],
   options: CapacityOptions,
   settings: SearchSettings,
+  steadyState: CapacitySteadyState | null,
+  boundedBy: CapacityResult['boundedBy'],
 ): CapacityResult {
   const sample = (outcome.lastPassing ?? outcome.firstFailing ?? outcome.evaluations[0]) as Evaluation<PointValue>
   const reference = sample.value.results
-  const footprint = copyFootprint(reference.backend.footprint)
   const pass = outcome.lastPassing
-  const floor = options.minUserSpeed ?? null
   const c = pass?.value.results.counters
-  const requestsPerS = c?.requestsPerS ?? 0
-  const totalOutputTokensPerS = c?.outputTokensPerS ?? 0
-  const outputTokensPerS = floor === null ? totalOutputTokensPerS : (c?.goodput?.outputTokensPerS ?? 0)
   const point = (e: Evaluation<PointValue>): CapacityPoint => ({rateScale: e.scale, file: e.value.file, summary: summarizePoint(e.value.results)})
   const fail = outcome.firstFailing
   const result: CapacityResult = {
-    backend: reference.backend.name,
-    backendSpec: backend.spec,
-    model: reference.backend.model,
+    ...describeFigures(reference.backend, backend, options, c === undefined ? null : c, pass?.scale ?? 0),
     status: outcome.status,
     lowerBound: outcome.status === 'lower-bound',
-    rateScale: pass?.scale ?? 0,
+    boundedBy,
+    slo: canonicalSloList(slos),
+    minUserSpeed: options.minUserSpeed ?? null,
+    minUserSpeedPercentile,
+    precision: settings.precision,
+    achievedPrecision: outcome.achievedPrecision,
+    lastPassing: pass === null ? null : point(pass),
+    firstFailing:
+      fail === null
+        ? null
+        : {...point(fail), failedSlos: summarizePoint(fail.value.results).failedSlos, notSustained: fail.value.results.steadyState?.sustained === false ? fail.value.results.steadyState.reason : null},
+    evaluations: outcome.evaluations.map((e) => ({
+      rateScale: e.scale,
+      round: e.round,
+      passed: e.passed,
+      file: e.value.file,
+      offeredRequestsPerS: e.value.results.steadyState?.offeredRequestsPerS ?? null,
+      deliveredRequestsPerS: e.value.results.steadyState?.deliveredRequestsPerS ?? null,
+      reasons: e.value.reasons,
+    })),
+    rounds: outcome.rounds,
+    nonMonotone: outcome.nonMonotone,
+    message: '',
+    steadyState,
+  }
+  result.message = describeCapacity(result, settings)
+  return result
+}
+
+type Figures = Pick<
+  CapacityResult,
+  'backend' | 'backendSpec' | 'model' | 'rateScale' | 'requestsPerS' | 'outputTokensPerS' | 'totalOutputTokensPerS' | 'perFootprint' | 'footprint' | 'footprintMatch'
+>
+
+/** The capacity figures at the last passing point (zeros without one), divided by each footprint unit. */
+function describeFigures(
+  described: ResultsFile['backend'],
+  backend: PreparedBackend,
+  options: CapacityOptions,
+  counters: ResultsFile['counters'] | null,
+  rateScale: number,
+): Figures {
+  const footprint = copyFootprint(described.footprint)
+  const requestsPerS = counters?.requestsPerS ?? 0
+  const totalOutputTokensPerS = counters?.outputTokensPerS ?? 0
+  const outputTokensPerS = options.minUserSpeed === undefined ? totalOutputTokensPerS : (counters?.goodput?.outputTokensPerS ?? 0)
+  return {
+    backend: described.name,
+    backendSpec: backend.spec,
+    model: described.model,
+    rateScale,
     requestsPerS,
     outputTokensPerS,
     totalOutputTokensPerS,
@@ -243,20 +394,40 @@ function describeOutcome(
     footprint,
     footprintMatch:
       backend.footprintMatch === null ? null : {target: formatFootprintTarget(backend.footprintMatch.target), poolReplicas: {...backend.footprintMatch.poolReplicas}},
+  }
+}
+
+/** No point could be measured: the trace cannot be tiled into a steady load within the search's range. */
+function describeTooShort(
+  options: CapacityOptions,
+  backend: PreparedBackend,
+  slos: string[],
+  settings: SearchSettings,
+  steadyState: CapacitySteadyState,
+  shape: TraceShape,
+): CapacityResult {
+  const resolved = resolveBackend(backend.config as BackendConfig, loadCatalog({extraFiles: options.catalogFiles}), {model: options.model, poolReplicas: backend.footprintMatch?.poolReplicas})
+  const why =
+    untileableReason(shape) ??
+    `even at the lowest load of the search (x${settings.minScale}) the trace would need more than the ${steadyState.maxRequests.toLocaleString('en-US')} requests a point may replay to span the warm-up and the window (it allows up to x${steadyState.maxRateScale})`
+  return {
+    ...describeFigures(describeBackend(resolved), backend, options, null, 0),
+    status: 'too-short',
+    lowerBound: false,
+    boundedBy: null,
     slo: canonicalSloList(slos),
-    minUserSpeed: floor,
+    minUserSpeed: options.minUserSpeed ?? null,
     minUserSpeedPercentile,
     precision: settings.precision,
-    achievedPrecision: outcome.achievedPrecision,
-    lastPassing: pass === null ? null : point(pass),
-    firstFailing: fail === null ? null : {...point(fail), failedSlos: summarizePoint(fail.value.results).failedSlos},
-    evaluations: outcome.evaluations.map((e) => ({rateScale: e.scale, round: e.round, passed: e.passed, file: e.value.file})),
-    rounds: outcome.rounds,
-    nonMonotone: outcome.nonMonotone,
-    message: '',
+    achievedPrecision: null,
+    lastPassing: null,
+    firstFailing: null,
+    evaluations: [],
+    rounds: 0,
+    nonMonotone: false,
+    message: `no capacity: the trace cannot be made long enough to measure a steady load: ${why}`,
+    steadyState,
   }
-  result.message = describeCapacity(result, settings)
-  return result
 }
 
 function divide(requestsPerS: number, outputTokensPerS: number, by: number): CapacityFigures | null {
@@ -266,13 +437,21 @@ function divide(requestsPerS: number, outputTokensPerS: number, by: number): Cap
 
 function describeCapacity(r: CapacityResult, settings: SearchSettings): string {
   const tokens = r.minUserSpeed === null ? 'output tok/s' : `high-speed tok/s (users >= ${r.minUserSpeed} tok/s at p${r.minUserSpeedPercentile})`
+  const failed = (f: NonNullable<CapacityResult['firstFailing']>) => [...f.failedSlos, ...(f.notSustained === null ? [] : [f.notSustained])].join('; ')
   switch (r.status) {
+    case 'too-short':
+      return r.message
     case 'not-reachable':
-      return `not reachable: the SLOs fail even at the lowest load tried (x${r.firstFailing?.rateScale ?? settings.minScale}): ${r.firstFailing?.failedSlos.join('; ') ?? ''}; capacity 0`
-    case 'lower-bound':
-      return `at least x${r.rateScale} (${round(r.requestsPerS)} req/s, ${round(r.outputTokensPerS)} ${tokens}): the SLOs still hold at the highest load tried; a lower bound`
+      return `not reachable: the SLOs fail even at the lowest load tried (x${r.firstFailing?.rateScale ?? settings.minScale}): ${r.firstFailing === null ? '' : failed(r.firstFailing)}; capacity 0`
+    case 'lower-bound': {
+      const where =
+        r.boundedBy === 'trace-length' && r.steadyState !== null
+          ? `the highest load at which the trace can be repeated to span the warm-up and the ${r.steadyState.minWindowS} s window within ${r.steadyState.maxRequests.toLocaleString('en-US')} requests (a longer trace, or a larger maxRequests, measures higher)`
+          : 'the highest load tried'
+      return `at least x${r.rateScale} (${round(r.requestsPerS)} req/s, ${round(r.outputTokensPerS)} ${tokens}): the SLOs still hold and the load is sustained at ${where}; a lower bound`
+    }
     case 'found':
-      return `x${r.rateScale} (${round(r.requestsPerS)} req/s, ${round(r.outputTokensPerS)} ${tokens}); x${r.firstFailing?.rateScale} fails: ${r.firstFailing?.failedSlos.join('; ') ?? ''}`
+      return `x${r.rateScale} (${round(r.requestsPerS)} req/s, ${round(r.outputTokensPerS)} ${tokens}); x${r.firstFailing?.rateScale} fails: ${r.firstFailing === null ? '' : failed(r.firstFailing)}`
   }
 }
 

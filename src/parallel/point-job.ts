@@ -1,4 +1,5 @@
 import type {EndpointJobOptions, ReplayOptions} from '../replay/run-replay.js'
+import type {SteadyStateSettings} from '../replay/steady-state.js'
 import type {PreparedBackend} from './prepare-backends.js'
 
 /** What every point of a sweep or capacity search shares. */
@@ -11,6 +12,8 @@ export interface PointCommon {
   catalogFiles?: string[]
   /** Real endpoints: their flags and harness options (ignored by simulated backends). */
   http?: EndpointJobOptions
+  /** Capacity points on simulated backends measure a steady state (tiled trace, scored window); sweep points replay the trace once. */
+  steadyState?: SteadyStateSettings
 }
 
 /**
@@ -29,6 +32,13 @@ export function buildPointJob(common: PointCommon, backend: PreparedBackend, rat
     for (const [pool, replicas] of Object.entries(poolReplicas)) argv.push('--replicas', `${pool}=${replicas}`)
   }
   for (const file of common.catalogFiles ?? []) argv.push('--catalog', file)
+  // Real endpoints run on the wall clock: their points are plain runs, never tiled.
+  const steady = backend.config === null ? undefined : common.steadyState
+  if (steady !== undefined) {
+    argv.push('--steady-state', '--window', `${steady.minWindowS}s`)
+    if (steady.warmupS !== null) argv.push('--warmup-time', `${steady.warmupS}s`)
+    argv.push('--max-requests', String(steady.maxRequests), '--min-delivered', String(steady.minDeliveredRatio))
+  }
   return {
     trace: common.trace,
     backend: backend.spec,
@@ -39,6 +49,7 @@ export function buildPointJob(common: PointCommon, backend: PreparedBackend, rat
     slos: [...common.slos],
     poolReplicas: poolReplicas === undefined ? undefined : {...poolReplicas},
     catalogFiles: common.catalogFiles,
+    ...(steady === undefined ? {} : {steadyState: {...steady}}),
     argv,
     ...(common.http === undefined ? {} : {http: common.http}),
   }

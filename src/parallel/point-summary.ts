@@ -26,6 +26,16 @@ export interface PointSummary {
   sloPassed: boolean | null
   /** Why each failing SLO failed, e.g. `ttft.p90 was 2300 ms, expected <= 2000 ms`. */
   failedSlos: string[]
+  /** Steady-state points (capacity) only: the window and the load offered and delivered in it. */
+  steadyState?: {
+    windowS: number
+    tiles: number
+    offeredRequestsPerS: number
+    deliveredRequestsPerS: number
+    deliveredRatio: number | null
+    sustained: boolean
+    reason: string | null
+  }
 }
 
 export function summarizePoint(results: ResultsFile): PointSummary {
@@ -47,6 +57,23 @@ export function summarizePoint(results: ResultsFile): PointSummary {
     userSpeedP50: results.userSpeed.p50,
     sloPassed: evaluations.length === 0 ? null : failed.length === 0,
     failedSlos: failed.map((e) => (e.reason === 'no data' ? `${e.slo.canonical}: no data (${e.detail ?? 'no value'})` : (e.reason ?? e.slo.canonical))),
+    ...summarizeSteadyState(results),
+  }
+}
+
+function summarizeSteadyState(results: ResultsFile): Pick<PointSummary, 'steadyState'> {
+  const s = results.steadyState
+  if (s === undefined) return {}
+  return {
+    steadyState: {
+      windowS: results.window.durationS,
+      tiles: s.tiles,
+      offeredRequestsPerS: s.offeredRequestsPerS,
+      deliveredRequestsPerS: s.deliveredRequestsPerS,
+      deliveredRatio: s.deliveredRatio,
+      sustained: s.sustained,
+      reason: s.reason,
+    },
   }
 }
 

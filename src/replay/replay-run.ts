@@ -48,6 +48,17 @@ export interface ReplayRunOptions {
   progressEvery?: number
   /** Let the event loop run every this many events (see ReplayHooks). */
   yieldEveryEvents?: number
+  /**
+   * Steady-state scoring window (both ends included): inter-token gaps count only while
+   * the clock is inside it, and releases inside it are counted (releasedInWindow).
+   */
+  scoreWindow?: {startUs: number; endUs: number}
+  /**
+   * Called once when the clock reaches the window's end (after everything else at that
+   * instant); returning true stops the replay there (see run-replay: a load already known
+   * not to be sustained need not drain its backlog).
+   */
+  onWindowEnd?: () => boolean
 }
 
 /** The arrival statistics of the records read, plus what the run did with them. */
@@ -58,6 +69,10 @@ export interface ReplayRunResult extends ArrivalStats {
   endUs: number
   completed: number
   failed: number
+  /** Requests still in flight when the replay stopped at its window's end (0 when it ran to the end). */
+  unfinished: number
+  /** Requests released inside the steady-state window (0 without one). */
+  releasedInWindow: number
   eventsHandled: number
   counters: Record<string, number>
 }
@@ -85,6 +100,8 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
   private readonly state: BackendState = {queueDepth: 0, batchSize: 0, kvUsage: 0}
   /** The outcome filled for every request when the sink borrows outcomes. */
   private readonly reusedOutcome: RequestOutcome | null
+  /** Requests released inside the scoring window (steady state), scored once they finish. */
+  private releasedInWindow = 0
 
   constructor(private readonly options: ReplayRunOptions) {
     this.rng = createRng(options.seed)
@@ -95,8 +112,10 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
   }
 
   async run(): Promise<ReplayRunResult> {
+    const w = this.options.scoreWindow
+    if (w !== undefined && this.options.onWindowEnd !== undefined) this.sim.schedule(w.endUs, EventKind.windowEnd, {handleEvent: () => this.endWindow()})
     await this.sim.run(this)
-    if (this.inFlight !== 0) {
+    if (this.inFlight !== 0 && !this.sim.stopped) {
       throw new Error(`internal: the simulation ended with ${this.inFlight} requests neither completed nor failed (a scheduling deadlock); please report it`)
     }
     const stats = this.arrivals.stats
@@ -106,6 +125,8 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
       endUs: this.lastEndUs,
       completed: this.completed,
       failed: this.failed,
+      unfinished: this.inFlight,
+      releasedInWindow: this.releasedInWindow,
       records: stats.records,
       sessions: stats.sessions,
       firstArrivalUs: stats.firstArrivalUs,
@@ -140,6 +161,8 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
 
   // RequestSink: a request is released by the arrival source.
   submit(seq: Sequence): void {
+    const w = this.options.scoreWindow
+    if (w !== undefined && seq.arrivalUs >= w.startUs && seq.arrivalUs <= w.endUs) this.releasedInWindow++
     if (seq.arrivalUs < this.firstArrivalUs) {
       this.firstArrivalUs = seq.arrivalUs
       this.sampler.start(seq.arrivalUs)
@@ -186,7 +209,13 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
    */
   recordItl(gapUs: number, count: number): void {
     if (count <= 0) return
+    const w = this.options.scoreWindow
+    if (w !== undefined && (this.sim.nowUs < w.startUs || this.sim.nowUs > w.endUs)) return
     this.options.sink.recordItlGaps(Math.max(0, Math.round(gapUs)), count)
+  }
+
+  private endWindow(): void {
+    if (this.options.onWindowEnd?.() === true) this.sim.stop()
   }
 
   private finishRequest(seq: Sequence, endUs: number): void {

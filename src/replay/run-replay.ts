@@ -16,6 +16,7 @@ import {batchesFromAsync, type RecordBatches} from './arrivals.js'
 import {cacheWhileReading, openCachedTrace, traceCacheKey} from './parsed-trace-cache.js'
 import {ReplayRun, type ReplayRunResult} from './replay-run.js'
 import {RequestsLogWriter} from './requests-log.js'
+import {describeSteadyState, isSustained, limitRecords, measureTraceShape, planSteadyState, tileRecords, validateSteadyStateSettings, type SteadyStatePlan, type SteadyStateSettings, type TileCounts, type TraceShape} from './steady-state.js'
 import {defaultSynthRequests, describeTraceSpec, parseTraceSpec, type TraceSpec} from './trace-spec.js'
 
 /**
@@ -53,6 +54,12 @@ export interface ReplayOptions {
   catalogFiles?: string[]
   /** Real endpoints (issue 11): when `backend` is an endpoint, its flags and the harness options (the pool runs such points one at a time). */
   http?: EndpointJobOptions
+  /**
+   * Measure a steady state (capacity points): tile the trace to the warm-up plus the
+   * window, score only requests arriving in the window, and compare delivered with offered
+   * requests/s (replay/steady-state.ts). Absent: the whole trace once, every request scored.
+   */
+  steadyState?: SteadyStateSettings
 }
 
 /** What a sweep or capacity point against a real endpoint needs beyond a simulated one. */
@@ -93,21 +100,37 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
     typeof options.backend === 'string' ? loadBackendConfig(options.backend) : validateBackendConfig(options.backend, 'inline backend', nameOf(options.backend))
   const backend = resolveBackend(config, catalog, {model: options.model, poolScale: options.poolScale, poolReplicas: options.poolReplicas})
   const spec = typeof options.trace === 'string' ? parseTraceSpec(options.trace) : options.trace
-  const {records, format} = openRecords(spec, seed, options)
+  const open = () => openRecords(spec, seed, options)
+  const opened = open()
+  const format = opened.format
+  let batches = opened.records.batches
+  let steady: SteadyReplay | null = null
+  if (options.steadyState !== undefined) {
+    steady = await planSteadyReplay(describeTraceSpec(spec).path, batches, options.steadyState, rateScale, limit)
+    // The first pass read the trace (and cached it when it fits); each tile opens it again.
+    const tiled = tileRecords(() => open().records.batches, steady.plan, rateScale, limit)
+    steady.counts = tiled.counts
+    batches = tiled.batches
+  }
 
-  const recorder = new MetricsRecorder({slos})
+  const window = steady === null ? undefined : {startUs: steady.plan.windowStartUs, endUs: steady.plan.windowEndUs}
+  const recorder = new MetricsRecorder({slos, scoreWindow: window})
   const log = options.requestsOut === undefined ? undefined : await RequestsLogWriter.open(options.requestsOut)
   let run: ReplayRunResult
   try {
     const replay = new ReplayRun({
-      records: records.batches,
-      arrivals: {rateScale, limit},
+      records: batches,
+      // Tiles apply the limit to each repetition of the trace.
+      arrivals: {rateScale, limit: steady === null ? limit : undefined},
       seed,
       sink: recorder,
       createBackend: (host) => createSimBackend(backend, host),
       log,
       onProgress: hooks.onProgress,
       yieldEveryEvents: hooks.yieldEveryEvents,
+      scoreWindow: window,
+      // A load already not sustained when its window ends fails whatever its latencies: stop instead of draining the backlog.
+      onWindowEnd: steady === null ? undefined : () => !isSustained(steady, recorder.window.delivered),
     })
     run = await replay.run()
     await log?.commit()
@@ -117,11 +140,12 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
   }
   if (run.records === 0) throw new TracebenchError(`${describeTraceSpec(spec).path}: the trace has no requests to replay`)
 
-  const snapshot = recorder.finish({startUs: run.startUs, endUs: run.endUs})
+  const snapshot = recorder.finish(window ?? {startUs: run.startUs, endUs: run.endUs})
   const described = describeTraceSpec(spec)
-  // The trace's own span (arrivals as written in the trace, before --rate-scale).
-  const durationS = (run.lastArrivalUs - run.firstArrivalUs) / 1e6
-  const offeredRatePerS = durationS > 0 ? (run.records / durationS) * rateScale : null
+  // The trace's own span (arrivals as written in the trace, before --rate-scale and before tiling).
+  const shape = steady?.shape ?? {records: run.records, sessions: run.sessions, firstArrivalUs: run.firstArrivalUs, lastArrivalUs: run.lastArrivalUs}
+  const durationS = (shape.lastArrivalUs - shape.firstArrivalUs) / 1e6
+  const offeredRatePerS = durationS > 0 ? (shape.records / durationS) * rateScale : null
   const results = buildResultsFile({
     command: options.argv ?? [],
     seed,
@@ -129,8 +153,8 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
       path: described.path,
       name: described.name,
       format: format(),
-      requests: run.records,
-      sessions: run.sessions,
+      requests: shape.records,
+      sessions: shape.sessions,
       durationS,
       rateScale,
       offeredRatePerS,
@@ -138,18 +162,44 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
       summary: {
         inputTokensMean: run.inputTokens / run.records,
         outputTokensMean: run.outputTokens / run.records,
-        ratePerS: durationS > 0 ? run.records / durationS : null,
+        ratePerS: durationS > 0 ? shape.records / durationS : null,
         replayedRatePerS: offeredRatePerS,
       },
     },
     backend: describeBackend(backend),
     slos: sloTexts,
     snapshot,
+    steadyState:
+      steady === null ? undefined : describeSteadyState(steady, run, recorder.window, snapshot.window.durationS, snapshot.counters.completed + snapshot.counters.failed),
   })
   return {results, run, backend}
 }
 
-export function openRecords(spec: TraceSpec, seed: number, options: ReplayOptions): {records: {batches: RecordBatches}; format: () => string} {
+/** The shape of a trace (after --limit) for steady-state planning; reads it once (and caches it, on this thread, when it fits). */
+export async function readTraceShape(options: Pick<ReplayOptions, 'trace' | 'seed' | 'limit' | 'traceFormat' | 'skipInvalid'>): Promise<TraceShape> {
+  const spec = typeof options.trace === 'string' ? parseTraceSpec(options.trace) : options.trace
+  const limit = checkLimit(options.limit)
+  return measureTraceShape(limitRecords(openRecords(spec, options.seed ?? 1, options).records.batches, limit))
+}
+
+interface SteadyReplay {
+  settings: SteadyStateSettings
+  shape: TraceShape
+  plan: SteadyStatePlan
+  counts: TileCounts
+}
+
+/** Reads the trace once for its shape and plans the tiles and window; refuses a trace that cannot be made long enough. */
+async function planSteadyReplay(path: string, batches: RecordBatches, settings: SteadyStateSettings, rateScale: number, limit: number | undefined): Promise<SteadyReplay> {
+  validateSteadyStateSettings(settings)
+  const shape = await measureTraceShape(limitRecords(batches, limit))
+  if (shape.records === 0) throw new TracebenchError(`${path}: the trace has no requests to replay`)
+  const planned = planSteadyState(shape, rateScale, settings)
+  if ('tooShort' in planned) throw new TracebenchError(`${path}: cannot measure a steady state: ${planned.tooShort}`, {code: 'TRACE_TOO_SHORT'})
+  return {settings, shape, plan: planned.plan, counts: {offered: 0}}
+}
+
+export function openRecords(spec: TraceSpec, seed: number, options: Partial<ReplayOptions>): {records: {batches: RecordBatches}; format: () => string} {
   if ('path' in spec) {
     const traceFormat = spec.format ?? options.traceFormat
     // Sweeps and capacity searches replay one file many times per thread: parse it once.

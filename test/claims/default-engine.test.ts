@@ -40,12 +40,15 @@ describe('default claims engine (workers: 1, in process)', () => {
       footprintMatch: null,
       precision: 0.2,
       seed: 1,
+      // Short windows and few requests per point keep this wiring test fast.
+      steadyState: {minWindowS: 20, warmupS: 2, maxRequests: 20_000},
     })
     expect(['found', 'lower-bound']).toContain(capacity.status)
     expect(capacity.outputTokensPerS).toBeGreaterThan(0)
     expect(capacity.footprint.racks).toBe(4)
     expect(capacity.results?.slos).toEqual(['ttft.p90<=2000ms', 'userSpeed.p10>=1000'])
     expect(capacity.evaluations).toBeGreaterThan(1)
+    expect(capacity.results?.steadyState).toMatchObject({minWindowS: 20, warmupS: 2, sustained: true})
     // found: the search's achieved precision bounds how far above the value the true capacity may lie.
     expect(capacity.status).toBe('found')
     expect(capacity.achievedPrecision).toBeGreaterThan(0)

@@ -24,6 +24,14 @@ function mergeError(parts: ResultsFile[], labels: string[]): string {
 }
 
 describe('mergeResults', () => {
+  test('refuses steady-state points: their rates belong to their own window', () => {
+    const a = fixture('baseline.json')
+    const steady = {...fixture('seed-2.json'), steadyState: {sustained: true} as ResultsFile['steadyState']}
+    expect(mergeError([a, steady], ['a.json', 'point.json'])).toBe(
+      'cannot merge: point.json is a steady-state measurement (a capacity point, or replay --steady-state): its rates belong to its own window; merge plain replays',
+    )
+  })
+
   test('histogram counts of the merge are the sum of the parts, bucket by bucket', () => {
     const a = fixture('baseline.json')
     const b = fixture('seed-2.json')

@@ -1,15 +1,18 @@
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {evaluateSlos, parseSlos, SloParseError} from '../../src/metrics/slo.js'
 import {findCapacity, findCapacityDetailed, type CapacityOptions} from '../../src/parallel/capacity-search.js'
 import {mergeCapacityShards, runCapacitySearches} from '../../src/parallel/capacity-report.js'
 import {createReplayPool, type ReplayPool} from '../../src/parallel/pool.js'
 import {runReplay} from '../../src/replay/run-replay.js'
-import {makeTempDir, removeTempDirs, requireBuiltWorker} from './helpers.js'
+import {defaultSteadyStateSettings} from '../../src/replay/steady-state.js'
+import {makeTempDir, removeTempDirs, repoRoot, requireBuiltWorker} from './helpers.js'
 
 const trace = 'synth:chat?requests=300&rate=5'
 const tpotSlo = 'tpot.p90<=0.5ms'
+/** Short windows keep the tests fast; the defaults (300 s) are for real searches. */
+const steadyState = {minWindowS: 30, warmupS: 5, maxRequests: 60_000}
 
 describe('findCapacity', () => {
   const pools: Record<number, ReplayPool> = {}
@@ -24,7 +27,7 @@ describe('findCapacity', () => {
     removeTempDirs()
   })
 
-  const options = (overrides: Partial<CapacityOptions> = {}): CapacityOptions => ({trace, backend: 'cs3', slos: [tpotSlo], seed: 1, pool: pools[2], ...overrides})
+  const options = (overrides: Partial<CapacityOptions> = {}): CapacityOptions => ({trace, backend: 'cs3', slos: [tpotSlo], seed: 1, pool: pools[2], steadyState, ...overrides})
 
   test('the capacity passes its SLOs and the next point above it (by the precision) fails', async () => {
     const out = makeTempDir('capacity')
@@ -40,7 +43,7 @@ describe('findCapacity', () => {
     expect(r.firstFailing!.rateScale).toBeLessThanOrEqual(r.rateScale * (1 + r.precision))
     expect(r.firstFailing!.failedSlos[0]).toMatch(/^tpot\.p90 was [\d.]+ ms, expected <= 0\.5 ms$/)
     // An independent replay one precision step above the capacity fails too.
-    const above = await runReplay({trace, backend: 'cs3', rateScale: r.rateScale * (1 + r.precision), seed: 1, slos: [tpotSlo]})
+    const above = await runReplay({trace, backend: 'cs3', rateScale: r.rateScale * (1 + r.precision), seed: 1, slos: [tpotSlo], steadyState: {...defaultSteadyStateSettings, ...steadyState}})
     expect(evaluateSlos(slos, above).some((e) => !e.passed)).toBe(true)
     // The figures are those of the last passing point's results file, which is on disk.
     const file = JSON.parse(readFileSync(join(out, r.lastPassing!.file!), 'utf8'))
@@ -51,6 +54,47 @@ describe('findCapacity', () => {
     expect(r.perFootprint.system!.outputTokensPerS).toBeCloseTo(r.outputTokensPerS / r.footprint.systems, 9)
     expect(r.precision).toBe(0.02)
     expect(r.slo).toEqual(['tpot.p90<=0.5ms'])
+  })
+
+  test('the capacity is a load the backend sustains (the issue 13 example: a 1,000-request chat trace on trn3-cs3)', async () => {
+    // Before steady-state windows this search reported x194 while the backend delivered 307 of the ~1,095 req/s offered.
+    const r = await findCapacity({...options({backend: 'trn3-cs3', slos: ['ttft.p90<=2s'], minUserSpeed: 1000, trace: join(repoRoot, 'traces', 'chat.jsonl')})})
+    expect(r.status).toBe('found')
+    const at = r.lastPassing!.summary.steadyState!
+    expect(at.sustained).toBe(true)
+    expect(at.deliveredRequestsPerS).toBeGreaterThanOrEqual(0.95 * at.offeredRequestsPerS)
+    expect(r.requestsPerS).toBeGreaterThanOrEqual(0.95 * at.offeredRequestsPerS)
+    expect(r.rateScale).toBeLessThan(100)
+    // Every point above the capacity failed for a stated reason; the overloaded ones because they were not sustained.
+    for (const e of r.evaluations.filter((e) => !e.passed)) expect(e.reasons.length).toBeGreaterThan(0)
+    const overloaded = r.evaluations.filter((e) => e.rateScale > 2 * r.rateScale)
+    expect(overloaded.length).toBeGreaterThan(0)
+    for (const e of overloaded) {
+      expect(e.reasons[0]).toMatch(/^not sustained: delivered/)
+      expect(e.deliveredRequestsPerS!).toBeLessThan(0.95 * e.offeredRequestsPerS!)
+    }
+    expect(r.steadyState).toMatchObject({minWindowS: 30, warmupS: 5, maxRequests: 60_000, minDeliveredRatio: 0.95})
+  })
+
+  test('says so instead of reporting a number when the trace cannot be made long enough', async () => {
+    const one = makeTempDir('capacity-one')
+    const file = join(one, 'one.jsonl')
+    writeFileSync(file, `${JSON.stringify({arrivalUs: 0, inputTokens: 100, outputTokens: 10})}\n`)
+    const r = await findCapacity(options({trace: file, outDir: one}))
+    expect(r.status).toBe('too-short')
+    expect(r.rateScale).toBe(0)
+    expect(r.evaluations).toEqual([])
+    expect(r.lastPassing).toBeNull()
+    expect(r.message).toBe('no capacity: the trace cannot be made long enough to measure a steady load: the trace has 1 request: a steady load needs at least two arrivals to repeat')
+  })
+
+  test('stops where the trace cannot be repeated any further and says the capacity is a lower bound for that reason', async () => {
+    const r = await findCapacity(options({slos: ['ttft.p90<=1000s'], steadyState: {...steadyState, maxRequests: 3000}}))
+    expect(r.status).toBe('lower-bound')
+    expect(r.boundedBy).toBe('trace-length')
+    expect(r.rateScale).toBe(r.steadyState.maxRateScale)
+    expect(r.steadyState.maxRateScale).toBeLessThan(64)
+    expect(r.message).toMatch(/^at least x[\d.]+ .*the highest load at which the trace can be repeated to span the warm-up and the 30 s window within 3,000 requests/)
   })
 
   test('gives the same answer, from the same evaluated points, with 1, 2 and 4 workers', async () => {
@@ -76,6 +120,7 @@ describe('findCapacity', () => {
     const r = await findCapacity(options({slos: ['ttft.p90<=1000s'], search: {maxScale: 8}}))
     expect(r.status).toBe('lower-bound')
     expect(r.lowerBound).toBe(true)
+    expect(r.boundedBy).toBe('max-scale')
     expect(r.rateScale).toBe(8)
     expect(r.firstFailing).toBeNull()
     expect(r.message).toMatch(/^at least x8 .*a lower bound$/)

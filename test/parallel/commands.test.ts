@@ -6,10 +6,12 @@ import {makeTempDir, removeTempDirs, repoRoot, requireBuiltWorker} from './helpe
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'parallel')
 const trace = 'synth:chat?requests=120&rate=5'
+/** Short steady-state windows keep these CLI runs fast (the default window is 300 s). */
+const shortWindow = ['--window', '20s', '--warmup-time', '2s']
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot) {
   const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {
-    cwd: repoRoot,
+    cwd,
     encoding: 'utf8',
     env: {...process.env, CI: '', ...env},
     timeout: 120_000,
@@ -52,7 +54,7 @@ describe('tracebench sweep and capacity (built CLI)', () => {
 
   test('capacity --json has the documented fields', () => {
     const out = makeTempDir('cli-capacity')
-    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'tpot.p90<=0.5ms', '--min-user-speed', '2000', '--footprint', 'racks=4', '--workers', '2', '--out', out, '--json'])
+    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'tpot.p90<=0.5ms', '--min-user-speed', '2000', '--footprint', 'racks=4', '--workers', '2', '--out', out, '--json', ...shortWindow])
     expect(run.status).toBe(0)
     const report = JSON.parse(run.stdout)
     expect(report.file).toBe(join(out, 'capacity.json'))
@@ -64,15 +66,52 @@ describe('tracebench sweep and capacity (built CLI)', () => {
     expect(r.slo).toEqual(['tpot.p90<=0.5ms', 'userSpeed.p10>=2000'])
     expect(r.precision).toBe(0.02)
     expect(Object.keys(r.perFootprint)).toEqual(['system', 'chip', 'rack', 'kW', 'usdPerHour'])
-    expect(JSON.parse(readFileSync(join(out, r.lastPassing.file), 'utf8')).trace.rateScale).toBe(r.rateScale)
+    const point = JSON.parse(readFileSync(join(out, r.lastPassing.file), 'utf8'))
+    expect(point.trace.rateScale).toBe(r.rateScale)
+    // Each point file says how its steady state was measured, and its command reproduces it.
+    expect(point.steadyState).toMatchObject({minWindowS: 20, warmupS: 2, minDeliveredRatio: 0.95, sustained: true})
+    expect(point.command).toEqual(expect.arrayContaining(['--steady-state', '--window', '20s', '--warmup-time', '2s', '--max-requests', '300000', '--min-delivered', '0.95']))
+    expect(report.spec.steadyState).toEqual({minWindowS: 20, warmupS: 2, maxRequests: 300000, minDeliveredRatio: 0.95})
+    for (const e of r.evaluations) {
+      expect(e.offeredRequestsPerS).toBeGreaterThan(0)
+      expect(e.passed ? e.reasons : e.reasons.length).toEqual(e.passed ? [] : expect.any(Number))
+    }
     expect(run.stderr).toMatch(/capacity: \d+ done \(cs3 round 1\)/)
   })
 
+  test('a capacity point file replays as its command says, to the same bytes', () => {
+    const out = makeTempDir('cli-capacity-replay')
+    expect(cli(['capacity', trace, '--backend', 'trn3-cs3', '--slo', 'ttft.p90<=2s', '--workers', '1', '--out', out, '--max-scale', '8', ...shortWindow]).status).toBe(0)
+    const report = JSON.parse(readFileSync(join(out, 'capacity.json'), 'utf8'))
+    const file = join(out, report.results[0].evaluations[0].file)
+    const point = JSON.parse(readFileSync(file, 'utf8'))
+    const again = join(out, 'again.json')
+    const args = [...point.command, '--out', again]
+    expect(cli(args).status).toBe(0)
+    const replayed = JSON.parse(readFileSync(again, 'utf8'))
+    expect(replayed.command).toEqual(args)
+    expect({...replayed, command: null}).toEqual({...point, command: null})
+  })
+
+  test('capacity without --out writes under reports/capacity, a folder git ignores', () => {
+    const cwd = makeTempDir('cli-capacity-default-out')
+    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'tpot.p90<=0.5ms', '--workers', '1', '--max-scale', '4', ...shortWindow], {}, cwd)
+    expect(run.status).toBe(0)
+    expect(run.stdout).toContain(`wrote ${join('reports', 'capacity', 'capacity.json')}`)
+    expect(existsSync(join(cwd, 'reports', 'capacity', 'capacity.json'))).toBe(true)
+    // Both paths ignored: check-ignore prints each ignored path it was given (checked where the checkout is a git work tree).
+    if (spawnSync('git', ['rev-parse', '--is-inside-work-tree'], {cwd: repoRoot}).status !== 0) return
+    const ignored = spawnSync('git', ['check-ignore', 'reports/capacity/capacity.json', 'reports/capacity/cs3/capacity-x1.json'], {cwd: repoRoot, encoding: 'utf8'})
+    expect(ignored.stdout.trim().split('\n')).toEqual(['reports/capacity/capacity.json', 'reports/capacity/cs3/capacity-x1.json'])
+  })
+
   test('capacity prints a table with the capacity and per-footprint figures', () => {
-    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'tpot.p90<=0.5ms', '--workers', '1', '--out', makeTempDir('cli-capacity-table')])
+    const run = cli(['capacity', trace, '--backend', 'cs3', '--slo', 'tpot.p90<=0.5ms', '--workers', '1', '--out', makeTempDir('cli-capacity-table'), ...shortWindow])
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/backend\s+model\s+capacity\s+req\/s\s+tok\/s\s+per rack\s+per kW/)
     expect(run.stdout).toMatch(/^cs3: x[\d.]+ \(.* req\/s, .* output tok\/s\); x[\d.]+ fails: tpot\.p90 was/m)
+    expect(run.stdout).toMatch(/^steady state: each point repeats the trace to span a 2 s warm-up and a window of at least 20 s; it passes when .* at least 95% of the request rate offered$/m)
+    expect(run.stdout).toMatch(/^cs3: at the capacity [\d.,]+ req\/s delivered of [\d.,]+ offered over a \d+ s window \(the trace repeated \d+ times?\)$/m)
   })
 
   test('a malformed SLO exits 2 with one line naming the expression and what was expected', () => {
