@@ -109,5 +109,7 @@ describe.skipIf(!built)('tracebench claims (CLI)', () => {
         }
       }
     }
-  })
+    // The whole bundled file, as `npm start` runs it: about 42 s of CPU (steady-state capacity
+    // searches), so well over the 60 s default on a busy two-core machine.
+  }, 300_000)
 })
