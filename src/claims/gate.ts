@@ -1,6 +1,8 @@
 import type {MetricUnit} from '../metrics/definitions.js'
 import type {ResultsFile} from '../metrics/results-file.js'
-import {evaluateSlo, readMetricValue, type Slo} from '../metrics/slo.js'
+import {evaluateSlo, readMetricValue} from '../metrics/read-metric.js'
+import {sameTrace} from '../metrics/verify-results.js'
+import type {Slo} from '../metrics/slo.js'
 import {compareWithBaseline, formatPct, type RegressionLimit} from './regression-limit.js'
 
 /**
@@ -147,8 +149,11 @@ function describeFile(results: ResultsFile, path: string): GateFileInfo {
 /** A baseline of another trace, backend, model or load is allowed (that may be the point) but worth saying. */
 function compareConfigurations(results: ResultsFile, baseline: ResultsFile): string[] {
   const warnings: string[] = []
+  if (!sameTrace(results, baseline)) {
+    const name = results.trace.name === baseline.trace.name ? `${results.trace.name}, other content` : `${baseline.trace.name} vs ${results.trace.name}`
+    warnings.push(`the baseline has another trace (${name})`)
+  }
   const pairs: Array<[string, unknown, unknown]> = [
-    ['trace', results.trace.name, baseline.trace.name],
     ['backend', results.backend.name, baseline.backend.name],
     ['model', results.backend.model, baseline.backend.model],
     ['rate scale', results.trace.rateScale, baseline.trace.rateScale],

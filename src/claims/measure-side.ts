@@ -1,6 +1,6 @@
 import {TracebenchError} from '../common/errors.js'
 import type {ResultsFile} from '../metrics/results-file.js'
-import {readMetricValue} from '../metrics/slo.js'
+import {readMetricValue} from '../metrics/read-metric.js'
 import type {ClaimsEngine, ReplayRequest} from './claims-engine.js'
 import type {FootprintUnit} from './claims-schema.js'
 import type {ResolvedClaim, ResolvedMetric} from './load-claims.js'

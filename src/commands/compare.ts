@@ -9,7 +9,7 @@ import {compareResults, type ComparisonReport} from '../compare/compare-results.
 import {serializeComparison} from '../compare/comparison-file.js'
 import {parseErrorLimit} from '../compare/error-limit.js'
 import {comparisonToBmf, comparisonToJunit, comparisonToMarkdown, formatComparison} from '../compare/format-comparison.js'
-import {readResultsFile} from '../metrics/results-file.js'
+import {readVerifiedResults} from '../metrics/verify-results.js'
 import {readRequestsLog} from '../replay/read-requests-log.js'
 
 export interface CompareResult extends ComparisonReport {
@@ -56,8 +56,9 @@ The two files must replay the same trace, judged by what was read (requests, ses
     if ((flags['base-requests'] === undefined) !== (flags['other-requests'] === undefined)) {
       throw new TracebenchError('--base-requests and --other-requests go together: give both per-request logs or neither')
     }
-    const base = await readResultsFile(args.base)
-    const other = await readResultsFile(args.other)
+    // Verified: a file whose summaries disagree with its histograms is refused, not compared.
+    const base = await readVerifiedResults(args.base)
+    const other = await readVerifiedResults(args.other)
     const baseRequests = flags['base-requests'] === undefined ? undefined : await readRequestsLog(flags['base-requests'])
     const otherRequests = flags['other-requests'] === undefined ? undefined : await readRequestsLog(flags['other-requests'])
     const report = compareResults(base, other, {

@@ -3,8 +3,8 @@ import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchCommand} from '../common/base-command.js'
 import {TracebenchError} from '../common/errors.js'
 import {ExitCode} from '../common/exit-codes.js'
-import {readResultsFile} from '../metrics/results-file.js'
 import {parseSlo} from '../metrics/slo.js'
+import {readVerifiedResults} from '../metrics/verify-results.js'
 import {evaluateGate, type GateReport} from '../claims/gate.js'
 import {formatGateTable} from '../claims/format-gate-table.js'
 import {buildBmf, serializeBmf} from '../claims/outputs/bmf.js'
@@ -73,8 +73,9 @@ Outputs for CI: --junit (JUnit XML), --summary-md (Markdown; also appended to $G
         suggestions: ["tracebench gate results.json --threshold 'ttft.p90<=2s'"],
       })
     }
-    const results = await readResultsFile(args.results)
-    const baseline = flags.baseline === undefined ? undefined : await readResultsFile(flags.baseline)
+    // Verified: a file whose summaries disagree with its histograms is refused, not gated.
+    const results = await readVerifiedResults(args.results)
+    const baseline = flags.baseline === undefined ? undefined : await readVerifiedResults(flags.baseline)
     const report = evaluateGate({results, resultsPath: args.results, thresholds, baseline, baselinePath: flags.baseline, regressions})
 
     const outputs: string[] = []

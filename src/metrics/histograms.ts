@@ -1,6 +1,6 @@
 import {build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type JsHistogram} from 'hdr-histogram-js'
 import {TracebenchError} from '../common/errors.js'
-import type {MetricSummary, UserSpeedSummary} from './results-file.js'
+import type {MetricSummary, UserSpeedSummary} from './summary-schema.js'
 
 /**
  * The only place histograms are created. Settings are fixed so that every histogram in
@@ -73,10 +73,26 @@ export function decodeHistogram(encoded: string, label = 'histogram'): LatencyHi
       code: 'INVALID_RESULTS',
     })
   }
+  // Another layout would merge only approximately (values re-recorded at bucket
+  // midpoints) and its percentiles would not be the ones this version computes.
+  const layout = describeLayoutDifference(decoded)
+  if (layout !== null) {
+    throw new TracebenchError(`${label}: histogram of another layout (${layout}); tracebench reads only histograms it recorded, so it does not merge or compare this one`, {
+      code: 'INVALID_RESULTS',
+    })
+  }
   if (decoded.totalCount > 0 && decoded.maxValue > maxUs) {
     throw new TracebenchError(`${label}: histogram holds values above ${maxUs} us, the highest tracebench tracks`, {code: 'INVALID_RESULTS'})
   }
   return decoded
+}
+
+function describeLayoutDifference(histogram: LatencyHistogram): string | null {
+  const fields = ['lowestDiscernibleValue', 'highestTrackableValue', 'numberOfSignificantValueDigits'] as const
+  for (const field of fields) {
+    if (histogram[field] !== histogramSettings[field]) return `${field} ${histogram[field]}, expected ${histogramSettings[field]}`
+  }
+  return null
 }
 
 /** A new histogram holding the sum of the counts of all inputs (exact: bucket layouts are identical). */

@@ -5,6 +5,7 @@ import {computeCounters} from './rates.js'
 import {buildMetricEntry} from './recorder.js'
 import {validateResults, type MetricEntry, type ResultsFile, type ResultsMetrics} from './results-file.js'
 import {defaultMaxTimeseriesPoints, mergeTimeseries} from './timeseries.js'
+import {runFingerprints, sameTrace, traceIdentity, verifyResults} from './verify-results.js'
 
 export interface MergeOptions {
   /** Names of the parts in error messages (file paths); default `part 1`, `part 2`, ... */
@@ -16,15 +17,15 @@ export interface MergeOptions {
 
 /**
  * What must be equal for two results to describe the same configuration. Seeds may
- * differ (repeated runs), and so may the trace path (shards on different machines mount
- * the trace at different places) and the trace's request counts (time shards).
+ * differ (repeated runs), and so may the trace path and name (shards on different
+ * machines mount the trace at different places): the trace itself is compared by
+ * content (verify-results.ts), and its request counts may differ (time shards).
  */
 const sameConfigurationPaths: ReadonlyArray<readonly string[]> = [
   ['schema'],
   ['schemaVersion'],
   ['tool', 'name'],
   ['tool', 'version'],
-  ['trace', 'name'],
   ['trace', 'format'],
   ['trace', 'rateScale'],
   ['trace', 'limit'],
@@ -53,8 +54,10 @@ export function mergeResults(parts: readonly ResultsFile[], options: MergeOption
       code: 'MERGE_MISMATCH',
     })
   }
+  parts.forEach((part, i) => verifyResults(part, labels[i] as string))
   const first = parts[0] as ResultsFile
   for (let i = 1; i < parts.length; i++) assertSameConfiguration(first, parts[i] as ResultsFile, labels[0] as string, labels[i] as string)
+  const runIds = collectRunIds(parts, labels)
 
   const metrics = {} as ResultsMetrics
   for (const key of latencyKeys) metrics[key] = mergeEntries(parts.map((p) => p.metrics[key]), labels, key)
@@ -116,6 +119,7 @@ export function mergeResults(parts: readonly ResultsFile[], options: MergeOption
     ),
     parts: parts.reduce((n, p) => n + (p.parts ?? 1), 0),
     seeds: parts.flatMap((p) => p.seeds ?? [p.seed]),
+    runIds,
   }
   if (http !== undefined) merged.http = http
   return validateResults(merged, 'merged results')
@@ -133,8 +137,40 @@ function mergeEntries(entries: ReadonlyArray<MetricEntry | undefined>, labels: r
   return buildMetricEntry(mergeHistograms(...histograms), clamped)
 }
 
+/**
+ * The fingerprints of every run in the parts; refuses a run that appears twice (the same
+ * file given twice, or a merged file merged again with one of its parts).
+ */
+function collectRunIds(parts: readonly ResultsFile[], labels: readonly string[]): string[] {
+  const seen = new Map<string, string>()
+  for (let i = 0; i < parts.length; i++) {
+    for (const id of runFingerprints(parts[i] as ResultsFile)) {
+      const other = seen.get(id)
+      if (other !== undefined) {
+        const where = other === labels[i] ? `${other} holds it twice` : `${other} and ${labels[i]} both hold it`
+        throw new TracebenchError(`cannot merge: the same run is given twice (${where}); merging it again would count its requests twice`, {
+          code: 'MERGE_MISMATCH',
+          suggestions: ['merge each run once: repeated runs need different seeds (--seed) or different measurements'],
+        })
+      }
+      seen.set(id, labels[i] as string)
+    }
+  }
+  return [...seen.keys()]
+}
+
 /** Throws `cannot merge: <path> differs (a: x, b: y)` for the first configuration field that differs. */
 export function assertSameConfiguration(a: ResultsFile, b: ResultsFile, labelA: string, labelB: string): void {
+  if (!sameTrace(a, b)) {
+    const show = (r: ResultsFile): string => {
+      const id = traceIdentity(r)
+      return id.kind === 'sha256' ? `${r.trace.name}, sha256 ${id.value.slice(0, 12)}...` : `${r.trace.name}, no content hash`
+    }
+    throw new TracebenchError(`cannot merge: the traces differ (${labelA}: ${show(a)}; ${labelB}: ${show(b)})`, {
+      code: 'MERGE_MISMATCH',
+      suggestions: ['merge only results of the same trace content; a trace is identified by the SHA-256 of its file, not by its name'],
+    })
+  }
   for (const path of sameConfigurationPaths) {
     const diff = findDifference(getPath(a, path), getPath(b, path), path.join('.'))
     if (diff !== null) {

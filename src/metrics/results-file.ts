@@ -5,7 +5,10 @@ import {TracebenchError} from '../common/errors.js'
 import {readTextFile} from '../common/read-text-file.js'
 import {metricDefinitions, type MetricDefinition, type MetricId} from './definitions.js'
 import {decodeHistogram} from './histograms.js'
-import {parseSlo, type Slo} from './slo.js'
+import {canonicalSloList, type Slo} from './slo.js'
+import {metricSummarySchema, userSpeedSchema} from './summary-schema.js'
+
+export {metricSummarySchema, userSpeedSchema, type MetricSummary, type UserSpeedSummary} from './summary-schema.js'
 
 /**
  * The results file: what one replay (or a merge of several) measured, with everything
@@ -20,18 +23,6 @@ export const resultsSchemaVersion = 1
 
 const count = z.number().int().nonnegative()
 const nullableNumber = z.number().nullable()
-
-export const metricSummarySchema = z.strictObject({
-  count,
-  mean: nullableNumber,
-  min: nullableNumber,
-  max: nullableNumber,
-  p50: nullableNumber,
-  p90: nullableNumber,
-  p95: nullableNumber,
-  p99: nullableNumber,
-  p999: nullableNumber,
-})
 
 export const metricEntrySchema = metricSummarySchema.extend({
   /** HDR histogram of the values in integer microseconds, compressed base64 (V2) encoding. */
@@ -77,6 +68,13 @@ export const resultsTraceSchema = z.strictObject({
   offeredRatePerS: z.number().nonnegative().nullable().optional(),
   limit: count.nullable(),
   summary: z.record(z.string(), z.unknown()).optional(),
+  // --- trace identity (issue 13, verified results): optional, older files lack it ---
+  /** SHA-256 of the trace file's bytes, as `sha256sum` prints it; null for a synthesized trace. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, {error: 'expected 64 lowercase hexadecimal digits'})
+    .nullable()
+    .optional(),
 })
 
 export const resultsBackendSchema = z.strictObject({
@@ -128,13 +126,6 @@ export const metricsSchema = z.strictObject({
   queue: metricEntrySchema,
   kvTransfer: metricEntrySchema,
   sendLag: metricEntrySchema.optional(),
-})
-
-export const userSpeedSchema = z.strictObject({
-  p10: nullableNumber,
-  p50: nullableNumber,
-  p90: nullableNumber,
-  mean: nullableNumber,
 })
 
 export const timeseriesSchema = z
@@ -286,10 +277,12 @@ export const resultsFileSchema = z.strictObject({
   http: httpRunSchema.optional(),
   /** Steady-state measurement (see steadyStateSchema); absent for a plain replay. */
   steadyState: steadyStateSchema.optional(),
+  // --- merge bookkeeping (issue 13): optional, older merged files lack it ---
+  /** Fingerprints of the single runs merged into this file (verify-results.ts), so a run is never merged twice. */
+  runIds: z.array(z.string()).optional(),
 })
 
 export type ResultsFile = z.infer<typeof resultsFileSchema>
-export type MetricSummary = z.infer<typeof metricSummarySchema>
 export type MetricEntry = z.infer<typeof metricEntrySchema>
 export type ResultsTrace = z.infer<typeof resultsTraceSchema>
 export type ResultsBackend = z.infer<typeof resultsBackendSchema>
@@ -298,7 +291,6 @@ export type Counters = z.infer<typeof countersSchema>
 export type GoodputCounters = z.infer<typeof goodputCountersSchema>
 export type ResultsWindow = z.infer<typeof windowSchema>
 export type ResultsMetrics = z.infer<typeof metricsSchema>
-export type UserSpeedSummary = z.infer<typeof userSpeedSchema>
 export type Timeseries = z.infer<typeof timeseriesSchema>
 export type SteadyStateRecord = z.infer<typeof steadyStateSchema>
 
@@ -335,11 +327,6 @@ export function readToolInfo(): {name: string; version: string} {
 /** The definitions block every results file embeds. */
 export function exportDefinitions(): Record<MetricId, MetricDefinition> {
   return structuredClone(metricDefinitions) as Record<MetricId, MetricDefinition>
-}
-
-/** Canonical, sorted SLO strings: the form stored in results files and compared by merge. */
-export function canonicalSloList(slos: readonly (Slo | string)[]): string[] {
-  return slos.map((s) => (typeof s === 'string' ? parseSlo(s) : s).canonical).sort()
 }
 
 export function buildResultsFile(input: BuildResultsInput): ResultsFile {

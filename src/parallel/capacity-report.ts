@@ -6,7 +6,8 @@ import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchError} from '../common/errors.js'
 import {readTextFile} from '../common/read-text-file.js'
 import {findDifference} from '../metrics/merge.js'
-import {canonicalSloList, formatIssues, readToolInfo} from '../metrics/results-file.js'
+import {formatIssues, readToolInfo} from '../metrics/results-file.js'
+import {canonicalSloList} from '../metrics/slo.js'
 import {validateSearchSettings, type SearchSettings} from './bracket-search.js'
 import {
   buildCapacitySlos,

@@ -4,8 +4,8 @@ import type {BackendConfig} from '../backends/backend-config.js'
 import {resolveBackend} from '../backends/resolve-backend.js'
 import {loadCatalog} from '../catalogs/load-catalog.js'
 import {TracebenchError} from '../common/errors.js'
-import {canonicalSloList, writeResultsFile, type Footprint, type ResultsFile} from '../metrics/results-file.js'
-import {parseSlos} from '../metrics/slo.js'
+import {writeResultsFile, type Footprint, type ResultsFile} from '../metrics/results-file.js'
+import {canonicalSloList, parseSlos} from '../metrics/slo.js'
 import {describeBackend, readTraceShape} from '../replay/run-replay.js'
 import {
   defaultSteadyStateSettings,

@@ -1,5 +1,6 @@
 import type {Footprint, ResultsFile} from '../metrics/results-file.js'
-import {evaluateSlos, parseSlos} from '../metrics/slo.js'
+import {evaluateSlos} from '../metrics/read-metric.js'
+import {parseSlos} from '../metrics/slo.js'
 
 /**
  * The numbers of one evaluated point that sweeps and capacity searches put in their

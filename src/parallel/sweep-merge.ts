@@ -5,6 +5,7 @@ import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchError} from '../common/errors.js'
 import {findDifference} from '../metrics/merge.js'
 import {parseResultsText, type ResultsFile} from '../metrics/results-file.js'
+import {verifyResults} from '../metrics/verify-results.js'
 import {formatShard} from './shard.js'
 import {describeSweepPoint, type SweepResult} from './sweep.js'
 import {formatSweepTables} from './sweep-table.js'
@@ -80,7 +81,7 @@ export async function mergeSweepShards(options: MergeSweepOptions): Promise<Swee
       } catch {
         throw new TracebenchError(`${shard.file}: point ${point.index} (${point.backend} x${point.rateScale}): results file ${source} not found`, {code: 'MERGE_MISMATCH'})
       }
-      const results = parseResultsText(text, source)
+      const results = verifyResults(parseResultsText(text, source), source)
       if (results.trace.rateScale !== point.rateScale) {
         throw new TracebenchError(`${source}: rate scale ${results.trace.rateScale}, but the shard index lists x${point.rateScale}`, {code: 'MERGE_MISMATCH'})
       }

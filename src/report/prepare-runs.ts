@@ -1,5 +1,6 @@
 import type {ResultsFile} from '../metrics/results-file.js'
-import {evaluateSlos, parseSlos} from '../metrics/slo.js'
+import {evaluateSlos} from '../metrics/read-metric.js'
+import {parseSlos} from '../metrics/slo.js'
 import type {ReportInputs, ReportRun} from './report-inputs.js'
 
 /** A results file with what every chart needs to place it: its series, label and load. */

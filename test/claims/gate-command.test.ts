@@ -97,4 +97,15 @@ describe.skipIf(!built)('tracebench gate (CLI)', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/bad-field-type\.json: invalid results file: metrics\.ttft\.p90/)
   })
+
+  test('a results file whose summary was edited to pass is refused (exit 2), not gated', () => {
+    const edited = JSON.parse(readFileSync(join(fixtures, 'breaks-ttft.json'), 'utf8'))
+    edited.metrics.ttft.p99 = 900
+    const path = join(out, 'edited-to-pass.json')
+    writeFileSync(path, JSON.stringify(edited))
+    const r = run([path, '--threshold', 'ttft.p99<1s'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`${path}: metrics.ttft.p99 is 900, but recomputed from its histogram it is 1460.223`)
+    expect(r.stdout).not.toContain('passed')
+  })
 })

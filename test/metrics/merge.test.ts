@@ -96,10 +96,12 @@ describe('mergeResults', () => {
     const a = fixture('baseline.json')
     const b = fixture('seed-2.json')
     expect(serializeResults(mergeResults([a, b]))).toBe(serializeResults(mergeResults([a, b])))
-    const again = mergeResults([mergeResults([a, b]), a])
+    const c = fixture('with-failures.json')
+    const again = mergeResults([mergeResults([a, b]), c])
     expect(again.parts).toBe(3)
     expect(again.seeds).toEqual([1, 2, 1])
-    expect(again.metrics.ttft.count).toBe(600)
+    expect(again.runIds).toHaveLength(3)
+    expect(again.metrics.ttft.count).toBe(200 + 200 + 180)
     expect(again.timeseries.tS.length).toBeLessThanOrEqual(256)
   })
 
@@ -117,13 +119,40 @@ describe('mergeResults', () => {
     expect(mergeError([base, {...base, trace: {...base.trace, rateScale: 2}}], ['a', 'b'])).toBe('cannot merge: trace.rateScale differs (a: 1, b: 2)')
     expect(mergeError([base, {...base, tool: {...base.tool, version: '0.2.0'}}], ['a', 'b'])).toBe('cannot merge: tool.version differs (a: "0.1.0", b: "0.2.0")')
     expect(mergeError([base, {...base, schemaVersion: 2} as unknown as ResultsFile], ['a', 'b'])).toBe('cannot merge: schemaVersion differs (a: 1, b: 2)')
-    expect(mergeError([base, {...base, trace: {...base.trace, name: 'other'}}], ['a', 'b'])).toMatch(/^cannot merge: trace\.name differs/)
+    expect(mergeError([base, {...base, trace: {...base.trace, name: 'other'}}], ['a', 'b'])).toBe(
+      'cannot merge: the traces differ (a: crafted, no content hash; b: other, no content hash)',
+    )
   })
 
   test('a different trace path (another machine) or seed does not block a merge', () => {
     const base = fixture('baseline.json')
     const moved = {...fixture('seed-2.json'), trace: {...base.trace, path: '/mnt/shared/traces/crafted.jsonl'}}
     expect(mergeResults([base, moved]).parts).toBe(2)
+  })
+
+  test('traces are compared by content: another name with the same hash merges, the same name with another hash does not', () => {
+    const hashA = 'a'.repeat(64)
+    const hashB = 'b'.repeat(64)
+    const base = fixture('baseline.json')
+    const a = {...base, trace: {...base.trace, sha256: hashA}}
+    const renamed = {...fixture('seed-2.json'), trace: {...base.trace, name: 'copy-of-crafted.jsonl', sha256: hashA}}
+    expect(mergeResults([a, renamed]).parts).toBe(2)
+    const edited = {...fixture('seed-2.json'), trace: {...base.trace, sha256: hashB}}
+    expect(mergeError([a, edited], ['a.json', 'b.json'])).toBe(
+      `cannot merge: the traces differ (a.json: crafted, sha256 ${hashA.slice(0, 12)}...; b.json: crafted, sha256 ${hashB.slice(0, 12)}...)`,
+    )
+  })
+
+  test('refuses the same run twice: one file given twice, or a merged file with one of its parts', () => {
+    const a = fixture('baseline.json')
+    const b = fixture('seed-2.json')
+    expect(mergeError([a, b, a], ['a.json', 'b.json', 'again.json'])).toBe(
+      'cannot merge: the same run is given twice (a.json and again.json both hold it); merging it again would count its requests twice',
+    )
+    // A copy under another command line is still the same measurement.
+    expect(mergeError([a, {...a, command: ['sweep', 'other']}], ['a.json', 'copy.json'])).toMatch(/same run is given twice \(a\.json and copy\.json/)
+    const merged = mergeResults([a, b], {labels: ['a.json', 'b.json']})
+    expect(mergeError([merged, b], ['merged.json', 'b.json'])).toMatch(/same run is given twice \(merged\.json and b\.json both hold it\)/)
   })
 
   test('no parts is an error', () => {

@@ -3,7 +3,8 @@ import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import type {RequestOutcome} from '../../src/metrics/request-outcome.js'
 import type {ResultsFile} from '../../src/metrics/results-file.js'
-import {evaluateSlo, parseMetricRef, parseSlo, readMetricValue, requestMeetsSlos, SloParseError} from '../../src/metrics/slo.js'
+import {evaluateSlo, readMetricValue} from '../../src/metrics/read-metric.js'
+import {parseMetricRef, parseSlo, requestMeetsSlos, SloParseError} from '../../src/metrics/slo.js'
 
 const fixtureDir = join(import.meta.dirname, '..', 'fixtures', 'results')
 const fixture = (name: string): ResultsFile => JSON.parse(readFileSync(join(fixtureDir, name), 'utf8')) as ResultsFile

@@ -1,6 +1,7 @@
 import {metricDefinitions, type MetricUnit} from '../../metrics/definitions.js'
 import type {ResultsFile} from '../../metrics/results-file.js'
-import {parseMetricRef, readMetricValue, type MetricRef} from '../../metrics/slo.js'
+import {readMetricValue} from '../../metrics/read-metric.js'
+import {parseMetricRef, type MetricRef} from '../../metrics/slo.js'
 
 /**
  * The numbers a results file contributes to benchmark dashboards (Bencher,
