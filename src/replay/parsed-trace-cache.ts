@@ -16,8 +16,15 @@ import type {RecordBatches} from './arrivals.js'
  * collection's first overflow on), and the oldest entries go when the total would pass them.
  */
 const maxCachedRecords = 200_000
-/** Hash ids dominate a Mooncake record's size (~29 per request in the conversation trace). */
-const maxCachedHashIds = 4_000_000
+/**
+ * Hash ids dominate a Mooncake record's size (~29 per request in the conversation trace);
+ * 8 bytes each in a JS array, so 8 million is about 64 MB per thread. The bound must hold
+ * the bundled claims' agentic fleet (32,000 turns, 4.49 million ids): at 4 million it was
+ * re-read and re-parsed (32 MB of JSON) at every one of its capacity points, which cost
+ * `tracebench claims` about a fifth of its CPU time and more peak memory (the parse
+ * garbage) than keeping it.
+ */
+const maxCachedHashIds = 8_000_000
 
 interface CachedTrace {
   batches: TraceRecord[][]

@@ -3,7 +3,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {serializeResults} from '../../src/metrics/results-file.js'
-import {openCachedTrace, traceCacheKey} from '../../src/replay/parsed-trace-cache.js'
+import {cacheWhileReading, openCachedTrace, traceCacheKey} from '../../src/replay/parsed-trace-cache.js'
+import type {TraceRecord} from '../../src/traces/trace-record.js'
 import {runReplay} from '../../src/replay/run-replay.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'tracebench-trace-cache-'))
@@ -44,5 +45,17 @@ describe('parsed trace cache', () => {
     await runReplay({trace: path, backend: 'cs3', traceFormat: 'native'})
     expect(openCachedTrace(traceCacheKey(path, 'native', undefined)!)).toBeDefined()
     expect(openCachedTrace(traceCacheKey(path, undefined, undefined)!)).toBeUndefined()
+  })
+
+  it("keeps a trace the size of the bundled claims' agentic fleet (32,000 turns, 4.49 million hash ids)", async () => {
+    // At a bound of 4 million ids the fleet was parsed again at every capacity point.
+    const ids = Array.from({length: 140}, (_, i) => i)
+    const batches: TraceRecord[][] = []
+    for (let b = 0; b < 32; b++) batches.push(Array.from({length: 1000}, (_, i) => ({arrivalUs: (b * 1000 + i) * 1000, inputTokens: 70_000, outputTokens: 200, hashIds: ids, blockSize: 512})))
+    let next = 0
+    const key = 'fleet-sized test entry'
+    const reading = cacheWhileReading(key, {next: () => (next < batches.length ? {done: false, value: batches[next++]!} : {done: true, value: undefined})}, () => 'native')
+    while ((await reading.next()).done !== true);
+    expect(openCachedTrace(key)).toBeDefined()
   })
 })
