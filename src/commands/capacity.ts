@@ -10,6 +10,7 @@ import {parsePositive, parsePrecision} from '../parallel/parse-flags.js'
 import {chooseProgressMode, createProgressReporter} from '../parallel/progress-reporter.js'
 import {formatShard, parseShard} from '../parallel/shard.js'
 import {readSteadyStateFlags, steadyStateFlags} from '../parallel/steady-state-flags.js'
+import {readTraceFlags, readTraceSettingsFromFlags} from '../traces/read-trace-flags.js'
 
 /** Under reports/, which a checkout ignores: a search's dozens of point files never land in a commit by accident. */
 export const defaultCapacityOutDir = 'reports/capacity'
@@ -54,6 +55,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
     'points-per-round': Flags.integer({description: 'rate scales evaluated per round (fixed, so results do not depend on --workers)', min: 1, max: 64, default: defaultSearchSettings.pointsPerRound}),
     shard: Flags.string({description: 'run only shard i of n (0-based): backends k with k mod n = i'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
+    ...readTraceFlags,
     workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     out: Flags.string({char: 'o', description: 'output directory for capacity.json and the evaluated points', default: defaultCapacityOutDir}),
     ...steadyStateFlags,
@@ -98,6 +100,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
         shard,
         workers: flags.workers,
         catalogFiles: flags.catalog,
+        read: readTraceSettingsFromFlags(flags),
         outDir: flags.out,
         argv: ['capacity', ...this.argv],
         http: {overrides: endpointOverrides(flags), harness: harnessOptions(flags)},
@@ -114,6 +117,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
     } finally {
       progress.stop()
     }
+    for (const warning of outcome.readWarnings) this.logToStderr(`Warning: ${warning}`)
     this.log(formatCapacityTable(outcome.report))
     if (outcome.file !== null) this.log(`\nwrote ${outcome.file}`)
     return {...outcome.report, file: outcome.file}

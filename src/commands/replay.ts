@@ -11,7 +11,8 @@ import {runEndpointReplay} from '../replay/run-endpoint-replay.js'
 import {readSteadyStateFlags, steadyStateFlags} from '../parallel/steady-state-flags.js'
 import {runReplay} from '../replay/run-replay.js'
 import {parseShard} from '../parallel/shard.js'
-import {traceFormats, type TraceFormat} from '../traces/trace-record.js'
+import {traceReadWarnings} from '../replay/trace-read-warnings.js'
+import {readTraceFlags, readTraceSettingsFromFlags} from '../traces/read-trace-flags.js'
 
 export interface ReplayCommandResult {
   out: string
@@ -59,8 +60,7 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
     out: Flags.string({char: 'o', description: 'results file to write (JSON)', required: true}),
     'requests-out': Flags.string({description: 'also write one record per request (.csv or .jsonl)'}),
     replicas: Flags.string({description: 'set a pool\'s replicas: POOL=N with POOL pool, prefill or decode (repeatable)', multiple: true}),
-    format: Flags.option({description: 'trace format (default: detected from content)', options: traceFormats as TraceFormat[]})(),
-    'skip-invalid': Flags.boolean({description: 'skip malformed trace rows instead of stopping'}),
+    ...readTraceFlags,
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
     shard: Flags.string({description: 'real endpoints: send only this share of the sessions, INDEX/COUNT (0-based), e.g. --shard $JOB_COMPLETION_INDEX/4'}),
     ...endpointFlags,
@@ -86,13 +86,13 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
       slos: flags.slo ?? [],
       poolReplicas: parsePoolReplicas(flags.replicas ?? []),
       requestsOut: flags['requests-out'],
-      traceFormat: flags.format,
-      skipInvalid: flags['skip-invalid'],
+      read: readTraceSettingsFromFlags(flags),
       catalogFiles: flags.catalog ?? [],
       ...(flags['steady-state'] ? {steadyState: readSteadyStateFlags(flags)} : {}),
       argv: ['replay', ...this.argv],
     })
     await writeResultsFile(flags.out, results)
+    for (const warning of traceReadWarnings([results])) this.logToStderr(`Warning: ${warning}`)
     this.log(formatResultsSummary(results))
     this.log('')
     this.log(`results: ${flags.out}${flags['requests-out'] === undefined ? '' : `\nrequests: ${flags['requests-out']}`}`)
@@ -113,8 +113,7 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
           seed: flags.seed,
           slos: flags.slo ?? [],
           requestsOut: flags['requests-out'],
-          traceFormat: flags.format,
-          skipInvalid: flags['skip-invalid'],
+          read: readTraceSettingsFromFlags(flags),
           shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
           argv: ['replay', ...this.argv],
           ...harnessOptions(flags),

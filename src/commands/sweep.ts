@@ -10,7 +10,9 @@ import {formatShard, parseShard} from '../parallel/shard.js'
 import {runSweep, type SweepResult} from '../parallel/sweep.js'
 import {mergeSweepShards} from '../parallel/sweep-merge.js'
 import type {SweepIndex} from '../parallel/sweep-index.js'
+import {traceReadWarnings} from '../replay/trace-read-warnings.js'
 import {writeReport} from '../report/index.js'
+import {readTraceFlags, readTraceSettingsFromFlags} from '../traces/read-trace-flags.js'
 
 export interface SweepCommandResult {
   outDir: string
@@ -49,6 +51,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
     footprint: Flags.string({description: "scale every backend to the same footprint first: racks=N, kw=N, systems=N or chips=N"}),
     shard: Flags.string({description: 'run only shard i of n (0-based): points k with k mod n = i'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
+    ...readTraceFlags,
     workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     out: Flags.string({char: 'o', description: 'output directory', required: true}),
     'merge-dir': Flags.string({description: 'join shard outputs (directories or index.shard-*.json files) into --out instead of running', multiple: true}),
@@ -85,6 +88,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
           shard,
           workers: flags.workers,
           catalogFiles: flags.catalog,
+          read: readTraceSettingsFromFlags(flags),
           argv: ['sweep', ...this.argv],
           http: {overrides: endpointOverrides(flags), harness: harnessOptions(flags)},
           onProgress: (p) => progress.update(p.done, p.total, `${p.backend} x${p.rateScale}`),
@@ -93,6 +97,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
         progress.stop()
       }
     }
+    for (const warning of traceReadWarnings(result.results)) this.logToStderr(`Warning: ${warning}`)
     this.log(result.table)
     this.log(`\nwrote ${result.index.points.length} point${result.index.points.length === 1 ? '' : 's'} and ${result.indexFile}`)
     let reportFile: string | null = null

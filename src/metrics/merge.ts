@@ -27,6 +27,7 @@ const sameConfigurationPaths: ReadonlyArray<readonly string[]> = [
   ['tool', 'name'],
   ['tool', 'version'],
   ['trace', 'format'],
+  ['trace', 'read', 'settings'],
   ['trace', 'rateScale'],
   ['trace', 'limit'],
   ['backend'],

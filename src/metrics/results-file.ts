@@ -52,6 +52,33 @@ export const footprintSchema = z.strictObject({
   usdPerHour: z.number().nonnegative().nullable(),
 })
 
+/** What the trace reader did with the file's rows: the settings it read with and the rows it skipped, dropped, sorted or flagged. */
+export const traceReadSchema = z.strictObject({
+  /** The reader flags: `format` forced (null: detected), --skip-invalid, --strict, --include-failed, --reorder-window. */
+  settings: z.strictObject({
+    format: z.string().nullable(),
+    skipInvalid: z.boolean(),
+    strict: z.boolean(),
+    includeFailed: z.boolean(),
+    reorderWindowRows: count,
+  }),
+  compressed: z.boolean(),
+  /** Data rows parsed (not the header, not blank lines). */
+  rowsRead: count,
+  /** Invalid rows skipped under --skip-invalid, and the first messages. */
+  rowsSkipped: count,
+  skippedExamples: z.array(z.string()),
+  /** BurstGPT failed requests left out (default) or kept (--include-failed). */
+  failedRowsExcluded: count,
+  failedRowsIncluded: count,
+  /** Rows out of time order, sorted into place. */
+  reorderedRows: count,
+  /** Rows asking for 0 output tokens (kept; --strict rejects them). */
+  zeroOutputRows: count,
+  /** False when the replay stopped reading early (--limit): the counts cover the rows read. */
+  complete: z.boolean(),
+})
+
 export const resultsTraceSchema = z.strictObject({
   path: z.string(),
   name: z.string(),
@@ -75,6 +102,8 @@ export const resultsTraceSchema = z.strictObject({
     .regex(/^[0-9a-f]{64}$/, {error: 'expected 64 lowercase hexadecimal digits'})
     .nullable()
     .optional(),
+  /** What the reader skipped, dropped, sorted or flagged (issue 13); null for a synthesized trace. */
+  read: traceReadSchema.nullable().optional(),
 })
 
 export const resultsBackendSchema = z.strictObject({
@@ -285,6 +314,7 @@ export const resultsFileSchema = z.strictObject({
 export type ResultsFile = z.infer<typeof resultsFileSchema>
 export type MetricEntry = z.infer<typeof metricEntrySchema>
 export type ResultsTrace = z.infer<typeof resultsTraceSchema>
+export type TraceReadRecord = z.infer<typeof traceReadSchema>
 export type ResultsBackend = z.infer<typeof resultsBackendSchema>
 export type Footprint = z.infer<typeof footprintSchema>
 export type Counters = z.infer<typeof countersSchema>

@@ -23,6 +23,7 @@ import {footprintUnits, type FootprintTarget} from './footprint-target.js'
 import {createReplayPool, type ReplayPool} from './pool.js'
 import {checkTraceArgument, prepareBackends} from './prepare-backends.js'
 import {formatShard, selectShard, type ShardSpec} from './shard.js'
+import {traceReadWarnings} from '../replay/trace-read-warnings.js'
 
 /**
  * `tracebench capacity` over several backends: one search per backend, all sharing the
@@ -87,10 +88,11 @@ export function capacityFileName(shard: ShardSpec | null): string {
 }
 
 /** Runs the capacity search of every backend of this shard and writes the report (when outDir is set). */
-export async function runCapacitySearches(options: CapacitySearchesOptions): Promise<{report: CapacityReport; file: string | null}> {
+export async function runCapacitySearches(options: CapacitySearchesOptions): Promise<{report: CapacityReport; file: string | null; readWarnings: string[]}> {
   // Threads start first: they load their modules while this thread validates the input.
   const pool: ReplayPool = options.pool ?? createReplayPool({workers: options.workers})
   let results: CapacityResult[]
+  let readWarnings: string[]
   let slos: string[]
   let settings: SearchSettings
   try {
@@ -104,7 +106,13 @@ export async function runCapacitySearches(options: CapacitySearchesOptions): Pro
     // One pass over the trace plans the tiles of every backend's points.
     const shape = mine.length === 0 ? null : await readCapacityTraceShape(options)
     const searches = mine.map((backend) => searchBackend({...options, backend: backend.spec}, backend, slos, pool, shape!))
-    results = (await Promise.all(searches)).map((d) => d.result)
+    const details = await Promise.all(searches)
+    results = details.map((d) => d.result)
+    // Every point read the same file with the same settings: one point says what the reader did.
+    readWarnings = traceReadWarnings(details.flatMap((d) => {
+      const point = d.lastPassing ?? d.firstFailing
+      return point === null ? [] : [point]
+    }))
   } finally {
     if (options.pool === undefined) await pool.close()
   }
@@ -115,7 +123,7 @@ export async function runCapacitySearches(options: CapacitySearchesOptions): Pro
     file = join(options.outDir, capacityFileName(shard))
     await writeCapacityReport(file, report)
   }
-  return {report, file}
+  return {report, file, readWarnings}
 }
 
 export function buildCapacitySpec(options: CapacitySearchesOptions, slos: string[], settings: SearchSettings): CapacitySpec {

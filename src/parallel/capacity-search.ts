@@ -21,6 +21,7 @@ import {formatFootprintTarget, type FootprintTarget} from './footprint-target.js
 import {buildPointJob, formatScaleForFile, type PointCommon} from './point-job.js'
 import {copyFootprint, summarizePoint, type PointSummary} from './point-summary.js'
 import {createReplayPool, type ReplayPool} from './pool.js'
+import type {TraceReadSettings} from '../traces/read-trace.js'
 import {checkTraceArgument, prepareBackends, type PreparedBackend} from './prepare-backends.js'
 
 /** The per-user speed percentile a `--min-user-speed` floor applies to: 90% of requests decode at least that fast. */
@@ -49,6 +50,8 @@ export interface CapacityOptions {
   pool?: ReplayPool
   workers?: number
   catalogFiles?: string[]
+  /** The reader flags for the trace file. */
+  read?: TraceReadSettings
   onProgress?: (progress: CapacityProgress) => void
   /** Real endpoints (issue 11): endpoint flags and harness options for endpoint backends. */
   http?: EndpointJobOptions
@@ -228,8 +231,8 @@ export function steadyStateSettingsOf(options: Pick<CapacityOptions, 'steadyStat
 }
 
 /** One pass over the trace (after --limit), on this thread, for the tiling plan of every point. */
-export async function readCapacityTraceShape(options: Pick<CapacityOptions, 'trace' | 'seed' | 'limit'>): Promise<TraceShape> {
-  return readTraceShape({trace: options.trace, seed: options.seed ?? 1, limit: options.limit})
+export async function readCapacityTraceShape(options: Pick<CapacityOptions, 'trace' | 'seed' | 'limit' | 'read'>): Promise<TraceShape> {
+  return readTraceShape({trace: options.trace, seed: options.seed ?? 1, limit: options.limit, read: options.read})
 }
 
 interface PointValue {
@@ -278,6 +281,7 @@ export async function searchBackend(options: CapacityOptions, backend: PreparedB
     slos,
     catalogFiles: options.catalogFiles,
     http: options.http,
+    read: options.read,
     ...(steady === null ? {} : {steadyState: steady}),
   }
   let evaluated = 0

@@ -1,5 +1,7 @@
 import type {EndpointJobOptions, ReplayOptions} from '../replay/run-replay.js'
 import type {SteadyStateSettings} from '../replay/steady-state.js'
+import type {TraceReadSettings} from '../traces/read-trace.js'
+import {readTraceSettingsArgv} from '../traces/read-settings.js'
 import type {PreparedBackend} from './prepare-backends.js'
 
 /** What every point of a sweep or capacity search shares. */
@@ -14,6 +16,8 @@ export interface PointCommon {
   http?: EndpointJobOptions
   /** Capacity points on simulated backends measure a steady state (tiled trace, scored window); sweep points replay the trace once. */
   steadyState?: SteadyStateSettings
+  /** The reader flags (--format, --skip-invalid, --strict, --include-failed, --reorder-window). */
+  read?: TraceReadSettings
 }
 
 /**
@@ -39,6 +43,7 @@ export function buildPointJob(common: PointCommon, backend: PreparedBackend, rat
     if (steady.warmupS !== null) argv.push('--warmup-time', `${steady.warmupS}s`)
     argv.push('--max-requests', String(steady.maxRequests), '--min-delivered', String(steady.minDeliveredRatio))
   }
+  if (common.read !== undefined) argv.push(...readTraceSettingsArgv(common.read))
   return {
     trace: common.trace,
     backend: backend.spec,
@@ -50,6 +55,7 @@ export function buildPointJob(common: PointCommon, backend: PreparedBackend, rat
     poolReplicas: poolReplicas === undefined ? undefined : {...poolReplicas},
     catalogFiles: common.catalogFiles,
     ...(steady === undefined ? {} : {steadyState: {...steady}}),
+    ...(common.read === undefined ? {} : {read: {...common.read}}),
     argv,
     ...(common.http === undefined ? {} : {http: common.http}),
   }

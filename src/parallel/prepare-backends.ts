@@ -69,11 +69,18 @@ function labelOf(spec: string): string {
   return base.replace(/[^A-Za-z0-9._-]/g, '_')
 }
 
-/** The TRACE argument names an existing file or a valid `synth:` spec. */
+/**
+ * The TRACE argument names an existing regular file or a valid `synth:` spec. A FIFO,
+ * a device or `-` (standard input) can be read once, and every point reads the trace.
+ */
 export function checkTraceArgument(trace: string): void {
   const spec = parseTraceSpec(trace)
   if ('path' in spec) {
+    const onePass = `can be read only once, and every point of a sweep, capacity search or claim reads the trace; save it to a file first`
+    if (spec.path === '-') throw new TracebenchError(`-: standard input ${onePass}`, {code: 'TRACE_NOT_FOUND'})
     if (!existsSync(spec.path)) throw new TracebenchError(`${spec.path}: trace file not found`, {code: 'TRACE_NOT_FOUND'})
-    if (statSync(spec.path).isDirectory()) throw new TracebenchError(`${spec.path}: is a directory, expected a trace file`, {code: 'TRACE_NOT_FOUND'})
+    const info = statSync(spec.path)
+    if (info.isDirectory()) throw new TracebenchError(`${spec.path}: is a directory, expected a trace file`, {code: 'TRACE_NOT_FOUND'})
+    if (!info.isFile()) throw new TracebenchError(`${spec.path}: is a ${info.isFIFO() ? 'FIFO (named pipe)' : 'device or socket'}, which ${onePass}`, {code: 'TRACE_NOT_FOUND'})
   }
 }

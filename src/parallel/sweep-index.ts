@@ -2,7 +2,7 @@ import {z} from 'zod'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchError} from '../common/errors.js'
 import {readTextFile} from '../common/read-text-file.js'
-import {footprintSchema, formatIssues, readToolInfo} from '../metrics/results-file.js'
+import {footprintSchema, formatIssues, readToolInfo, traceReadSchema} from '../metrics/results-file.js'
 import {footprintUnits} from './footprint-target.js'
 import type {ShardSpec} from './shard.js'
 
@@ -17,6 +17,7 @@ export const sweepIndexSchemaId = 'tracebench.sweep'
 export const sweepIndexSchemaVersion = 1
 
 const nullableNumber = z.number().nullable()
+const readSettingsSchema = traceReadSchema.shape.settings
 
 export const sweepSpecSchema = z.strictObject({
   /** The trace as given on the command line (a path or a synth spec). */
@@ -31,6 +32,8 @@ export const sweepSpecSchema = z.strictObject({
   /** SLOs in canonical form, sorted. */
   slos: z.array(z.string()),
   footprint: z.strictObject({unit: z.enum(footprintUnits), value: z.number().positive()}).nullable(),
+  /** The reader flags the trace was read with (optional: older indexes lack it). */
+  read: readSettingsSchema.optional(),
 })
 
 export const pointSummarySchema = z.strictObject({

@@ -8,6 +8,8 @@ import {copyFootprint, summarizePoint} from './point-summary.js'
 import {createReplayPool, type ReplayPool} from './pool.js'
 import {checkTraceArgument, prepareBackends, type PreparedBackend} from './prepare-backends.js'
 import {selectShard, type ShardSpec} from './shard.js'
+import type {TraceReadSettings} from '../traces/read-trace.js'
+import {describeReadSettings} from '../traces/read-settings.js'
 import {formatSweepTables} from './sweep-table.js'
 import {buildSweepIndex, sweepIndexFileName, writeSweepIndex, type SweepIndex, type SweepPoint, type SweepSpec} from './sweep-index.js'
 
@@ -35,6 +37,8 @@ export interface SweepOptions {
   /** argv of the sweep, recorded in the index. */
   argv?: string[]
   catalogFiles?: string[]
+  /** The reader flags for the trace file. */
+  read?: TraceReadSettings
   onProgress?: (progress: SweepProgress) => void
   /** Real endpoints (issue 11): endpoint flags and harness options for endpoint backends. */
   http?: EndpointJobOptions
@@ -87,7 +91,7 @@ async function sweepOnPool(options: SweepOptions, pool: ReplayPool): Promise<Swe
   const footprint = options.footprint ?? null
   const backends = prepareBackends(options.backends, {model: options.model, footprint, catalogFiles: options.catalogFiles})
   const spec = buildSweepSpec(options, footprint)
-  const common: PointCommon = {trace: options.trace, model: options.model, limit: options.limit, seed: spec.seed, slos, catalogFiles: options.catalogFiles, http: options.http}
+  const common: PointCommon = {trace: options.trace, model: options.model, limit: options.limit, seed: spec.seed, slos, catalogFiles: options.catalogFiles, http: options.http, read: options.read}
 
   const all: PlannedPoint[] = []
   for (const backend of backends) for (const rateScale of options.rateScales) all.push({index: all.length, backend, rateScale})
@@ -127,6 +131,7 @@ export function buildSweepSpec(options: SweepOptions, footprint: FootprintTarget
     limit: options.limit ?? null,
     slos: canonicalSloList(options.slos ?? []),
     footprint: footprint === null ? null : {unit: footprint.unit, value: footprint.value},
+    ...(options.read === undefined ? {} : {read: describeReadSettings(options.read)}),
   }
 }
 

@@ -1,5 +1,7 @@
 import {statSync} from 'node:fs'
 import {resolve} from 'node:path'
+import type {TraceReadRecord} from '../metrics/results-file.js'
+import type {TraceReadSettings} from '../traces/read-trace.js'
 import type {TraceRecord} from '../traces/trace-record.js'
 import type {RecordBatches} from './arrivals.js'
 
@@ -26,9 +28,16 @@ const maxCachedRecords = 200_000
  */
 const maxCachedHashIds = 8_000_000
 
+/** What the reader said about a cached file, for the results files of its replays. */
+export interface CachedTraceInfo {
+  format: string
+  read: TraceReadRecord
+  sha256: string | null
+}
+
 interface CachedTrace {
   batches: TraceRecord[][]
-  format: string
+  info: CachedTraceInfo
   records: number
   hashIds: number
 }
@@ -42,7 +51,7 @@ let cachedHashIds = 0
  * size, modification time), and the read options that change what is parsed. Undefined
  * when the file cannot be stat'ed (the reader then reports the problem as usual).
  */
-export function traceCacheKey(path: string, format: string | undefined, skipInvalid: boolean | undefined): string | undefined {
+export function traceCacheKey(path: string, settings: TraceReadSettings = {}): string | undefined {
   let stats
   try {
     stats = statSync(path)
@@ -50,11 +59,12 @@ export function traceCacheKey(path: string, format: string | undefined, skipInva
     return undefined
   }
   if (!stats.isFile()) return undefined
-  return JSON.stringify([resolve(path), stats.dev, stats.ino, stats.size, stats.mtimeMs, format ?? null, skipInvalid === true])
+  const {format, skipInvalid, strict, includeFailed, reorderWindowRows} = settings
+  return JSON.stringify([resolve(path), stats.dev, stats.ino, stats.size, stats.mtimeMs, format ?? null, skipInvalid === true, strict === true, includeFailed === true, reorderWindowRows ?? null])
 }
 
-/** The cached records of a file, replayed batch by batch, with the format they were read as. */
-export function openCachedTrace(key: string): {batches: RecordBatches; format: string} | undefined {
+/** The cached records of a file, replayed batch by batch, with what the reader said about it. */
+export function openCachedTrace(key: string): {batches: RecordBatches; info: CachedTraceInfo} | undefined {
   const entry = cache.get(key)
   if (entry === undefined) return undefined
   // Most recently used last, so eviction takes the least recently used.
@@ -66,7 +76,7 @@ export function openCachedTrace(key: string): {batches: RecordBatches; format: s
     batches: {
       next: (): IteratorResult<TraceRecord[]> => (next < batches.length ? {done: false, value: batches[next++]!} : {done: true, value: undefined}),
     },
-    format: entry.format,
+    info: entry.info,
   }
 }
 
@@ -75,7 +85,7 @@ export function openCachedTrace(key: string): {batches: RecordBatches; format: s
  * the limits, stores them under `key`. A read stopped early (by --limit or an error)
  * stores nothing.
  */
-export function cacheWhileReading(key: string, source: RecordBatches, format: () => string): RecordBatches {
+export function cacheWhileReading(key: string, source: RecordBatches, describe: () => Promise<CachedTraceInfo>): RecordBatches {
   let kept: TraceRecord[][] | null = []
   let records = 0
   let hashIds = 0
@@ -84,8 +94,9 @@ export function cacheWhileReading(key: string, source: RecordBatches, format: ()
       const result = await source.next()
       if (kept === null) return result
       if (result.done === true) {
-        storeTrace(key, {batches: kept, format: format(), records, hashIds})
+        const batches = kept
         kept = null
+        storeTrace(key, {batches, info: await describe(), records, hashIds})
         return result
       }
       records += result.value.length

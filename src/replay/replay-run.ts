@@ -168,7 +168,10 @@ export class ReplayRun implements BackendHost, RequestSink, SimFeeder {
       this.sampler.start(seq.arrivalUs)
     }
     this.inFlight++
-    this.backend.submit(seq)
+    // No model serves an empty prompt: a row with 0 input tokens (a failed BurstGPT request
+    // kept with --include-failed) fails on arrival, as it did at the source.
+    if (seq.promptTokens === 0) this.failRequest(seq, 'empty-prompt', 'the trace row asks for 0 input tokens')
+    else this.backend.submit(seq)
   }
 
   // BackendHost

@@ -1,4 +1,5 @@
 import {existsSync} from 'node:fs'
+import type {TraceReadSettings} from '../traces/read-trace.js'
 import {availableParallelism} from 'node:os'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
@@ -32,6 +33,8 @@ export interface EndpointReplayOptions {
   argv?: string[]
   traceFormat?: TraceFormat
   skipInvalid?: boolean
+  /** The other reader flags (--strict, --include-failed, --reorder-window). */
+  read?: TraceReadSettings
   /** Sending threads (default: one fewer than the cores, at least 1; the main thread records). */
   workers?: number
   /** This machine's share of the sessions: `{index, count}` of `--shard i/n`. */
@@ -115,6 +118,7 @@ export async function runEndpointReplay(options: EndpointReplayOptions, hooks: E
     trace: spec,
     traceFormat: options.traceFormat,
     skipInvalid: options.skipInvalid,
+    read: options.read,
     seed,
     rateScale,
     limit: options.limit,

@@ -7,9 +7,10 @@ import {loadBackendConfig, validateBackendConfig} from '../backends/load-backend
 import {createSimBackend} from '../backends/registry.js'
 import {resolveBackend, type ResolvedBackend} from '../backends/resolve-backend.js'
 import {MetricsRecorder} from '../metrics/recorder.js'
-import {buildResultsFile, type ResultsFile} from '../metrics/results-file.js'
+import {buildResultsFile, type ResultsFile, type TraceReadRecord} from '../metrics/results-file.js'
 import {parseSlos} from '../metrics/slo.js'
-import {readTrace} from '../traces/read-trace.js'
+import {readTrace, type TraceReadSettings, type TraceReadStats} from '../traces/read-trace.js'
+import {describeReadSettings} from '../traces/read-settings.js'
 import {synthesizeTraceBatches} from '../traces/synthesize-trace.js'
 import type {TraceFormat} from '../traces/trace-record.js'
 import {batchesFromAsync, type RecordBatches} from './arrivals.js'
@@ -50,6 +51,8 @@ export interface ReplayOptions {
   traceFormat?: TraceFormat
   /** Skip malformed trace rows instead of stopping. */
   skipInvalid?: boolean
+  /** The other reader flags (--strict, --include-failed, --reorder-window); `format` and `skipInvalid` above win. */
+  read?: TraceReadSettings
   /** Extra catalog files (hardware, models, links) merged over the built-in ones. */
   catalogFiles?: string[]
   /** Real endpoints (issue 11): when `backend` is an endpoint, its flags and the harness options (the pool runs such points one at a time). */
@@ -102,7 +105,8 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
   const spec = typeof options.trace === 'string' ? parseTraceSpec(options.trace) : options.trace
   const open = () => openRecords(spec, seed, options)
   const opened = open()
-  const format = opened.format
+  // What the reader did, and the file's hash, come from the first pass (the whole trace, or up to --limit).
+  const {format, read, sha256} = opened
   let batches = opened.records.batches
   let steady: SteadyReplay | null = null
   if (options.steadyState !== undefined) {
@@ -159,6 +163,8 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
       rateScale,
       offeredRatePerS,
       limit: limit ?? null,
+      sha256: await sha256(),
+      read: read(),
       summary: {
         inputTokensMean: run.inputTokens / run.records,
         outputTokensMean: run.outputTokens / run.records,
@@ -176,7 +182,7 @@ export async function runReplayDetailed(options: ReplayOptions, hooks: ReplayHoo
 }
 
 /** The shape of a trace (after --limit) for steady-state planning; reads it once (and caches it, on this thread, when it fits). */
-export async function readTraceShape(options: Pick<ReplayOptions, 'trace' | 'seed' | 'limit' | 'traceFormat' | 'skipInvalid'>): Promise<TraceShape> {
+export async function readTraceShape(options: Pick<ReplayOptions, 'trace' | 'seed' | 'limit' | 'traceFormat' | 'skipInvalid' | 'read'>): Promise<TraceShape> {
   const spec = typeof options.trace === 'string' ? parseTraceSpec(options.trace) : options.trace
   const limit = checkLimit(options.limit)
   return measureTraceShape(limitRecords(openRecords(spec, options.seed ?? 1, options).records.batches, limit))
@@ -199,17 +205,30 @@ async function planSteadyReplay(path: string, batches: RecordBatches, settings: 
   return {settings, shape, plan: planned.plan, counts: {offered: 0}}
 }
 
-export function openRecords(spec: TraceSpec, seed: number, options: Partial<ReplayOptions>): {records: {batches: RecordBatches}; format: () => string} {
+interface OpenedRecords {
+  records: {batches: RecordBatches}
+  format: () => string
+  /** What the reader did with the rows (null for a synthesized trace), once the replay ended. */
+  read: () => TraceReadRecord | null
+  sha256: () => Promise<string | null>
+}
+
+export function openRecords(spec: TraceSpec, seed: number, options: Partial<ReplayOptions>): OpenedRecords {
   if ('path' in spec) {
-    const traceFormat = spec.format ?? options.traceFormat
+    const settings: TraceReadSettings = {...options.read, format: spec.format ?? options.traceFormat ?? options.read?.format, skipInvalid: options.skipInvalid ?? options.read?.skipInvalid}
     // Sweeps and capacity searches replay one file many times per thread: parse it once.
-    const key = traceCacheKey(spec.path, traceFormat, options.skipInvalid)
+    const key = traceCacheKey(spec.path, settings)
     const cached = key === undefined ? undefined : openCachedTrace(key)
-    if (cached !== undefined) return {records: {batches: cached.batches}, format: () => cached.format}
-    const reader = readTrace(spec.path, {format: traceFormat, skipInvalid: options.skipInvalid})
+    if (cached !== undefined) {
+      const {info} = cached
+      return {records: {batches: cached.batches}, format: () => info.format, read: () => info.read, sha256: async () => info.sha256}
+    }
+    const reader = readTrace(spec.path, settings)
     const format = (): string => reader.stats.format ?? 'unknown'
+    const read = (): TraceReadRecord => describeRead(reader.stats, settings)
     const batches = batchesFromAsync(reader.batches())
-    return {records: {batches: key === undefined ? batches : cacheWhileReading(key, batches, format)}, format}
+    const describe = async () => ({format: format(), read: read(), sha256: await reader.digest()})
+    return {records: {batches: key === undefined ? batches : cacheWhileReading(key, batches, describe)}, format, read, sha256: () => reader.digest()}
   }
   const synth = spec.synth
   const batches = synthesizeTraceBatches({
@@ -219,7 +238,23 @@ export function openRecords(spec: TraceSpec, seed: number, options: Partial<Repl
     ratePerS: synth.ratePerS,
     turnsPerSession: synth.turnsPerSession,
   })
-  return {records: {batches}, format: () => 'synth'}
+  return {records: {batches}, format: () => 'synth', read: () => null, sha256: async () => null}
+}
+
+/** The results file's record of what the reader did with the rows. */
+function describeRead(stats: TraceReadStats, settings: TraceReadSettings): TraceReadRecord {
+  return {
+    settings: describeReadSettings(settings),
+    compressed: stats.compressed,
+    rowsRead: stats.rowsRead,
+    rowsSkipped: stats.rowsSkipped,
+    skippedExamples: [...stats.skippedExamples],
+    failedRowsExcluded: stats.failedRowsExcluded,
+    failedRowsIncluded: stats.failedRowsIncluded,
+    reorderedRows: stats.reorderedRows,
+    zeroOutputRows: stats.zeroOutputRows,
+    complete: stats.complete,
+  }
 }
 
 /** The results file's backend section: name, model, footprint and the resolved configuration. */

@@ -1,4 +1,5 @@
 import type {EndpointConfig} from '../http/endpoint-config.js'
+import type {TraceReadSettings} from '../traces/read-trace.js'
 import type {RequestFailure, RequestOutcome} from '../metrics/request-outcome.js'
 import type {TraceFormat} from '../traces/trace-record.js'
 import type {TraceSpec} from './trace-spec.js'
@@ -9,6 +10,8 @@ export interface WallWorkerInput {
   trace: string | TraceSpec
   traceFormat?: TraceFormat
   skipInvalid?: boolean
+  /** The other reader flags (--strict, --include-failed, --reorder-window). */
+  read?: TraceReadSettings
   seed: number
   rateScale: number
   limit?: number

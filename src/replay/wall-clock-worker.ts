@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     })
   })
   const spec = typeof input.trace === 'string' ? parseTraceSpec(input.trace) : input.trace
-  const {records, format} = openRecords(spec, input.seed, {trace: spec, backend: 'http', traceFormat: input.traceFormat, skipInvalid: input.skipInvalid})
+  const {records, format} = openRecords(spec, input.seed, {trace: spec, backend: 'http', traceFormat: input.traceFormat, skipInvalid: input.skipInvalid, read: input.read})
   run = new WallClockRun({
     records: records.batches,
     share: input.share,

@@ -27,6 +27,7 @@ export function readAzureCsv(chunks: AsyncIterable<Buffer>, sink: RowSink): Asyn
     const record = parseCoreCsvFields(sink, line, header, fields, columns!)
     if (record === null) return
     if (source !== undefined) record.source = source
-    sink.accept(record, line, fields[columns!.timeIndex] as string)
+    if (record.outputTokens === 0) sink.acceptZeroOutput(record, line, fields[columns!.timeIndex] as string, 'GeneratedTokens')
+    else sink.accept(record, line, fields[columns!.timeIndex] as string)
   })
 }

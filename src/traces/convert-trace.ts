@@ -1,6 +1,6 @@
 import {basename} from 'node:path'
-import {detectTraceFileFormat, readTrace, type ReadTraceOptions} from './read-trace.js'
-import type {TraceFormat} from './trace-record.js'
+import {readTrace, type ReadTraceOptions} from './read-trace.js'
+import type {TraceFormat, TraceRecord} from './trace-record.js'
 import {writeNativeTrace} from './write-native.js'
 
 /** `trace convert --json`. */
@@ -13,18 +13,28 @@ export interface TraceConversion {
   skippedRows: number
   failedRowsExcluded: number
   reorderedRows: number
+  zeroOutputRows: number
   warnings: string[]
 }
 
 /** Reads any supported trace and writes it as native tracebench JSONL (atomically). */
 export async function convertTrace(input: string, output: string, options: ReadTraceOptions = {}): Promise<TraceConversion> {
-  // Detected up front so the output's header can name it.
-  const format = options.format ?? (await detectTraceFileFormat(input))
-  const reader = readTrace(input, {...options, format})
-  const requests = await writeNativeTrace(output, reader, {
-    description: `converted from ${basename(input)}`,
-    convertedFrom: {file: basename(input), format},
-  })
+  // The first batch is read before anything is written, so that the header can name the
+  // detected format: the input is opened once (a FIFO or standard input can be converted).
+  const reader = readTrace(input, options)
+  const batches = reader.batches()[Symbol.asyncIterator]()
+  const first = await batches.next()
+  const format = reader.stats.format as TraceFormat
+  async function* allBatches(): AsyncGenerator<TraceRecord[]> {
+    if (first.done !== true) yield first.value
+    for (;;) {
+      const next = await batches.next()
+      if (next.done === true) return
+      yield next.value
+    }
+  }
+  const name = input === '-' ? 'standard input' : basename(input)
+  const requests = await writeNativeTrace(output, {batches: allBatches}, {description: `converted from ${name}`, convertedFrom: {file: name, format}})
   const {stats} = reader
   return {
     input,
@@ -35,6 +45,7 @@ export async function convertTrace(input: string, output: string, options: ReadT
     skippedRows: stats.rowsSkipped,
     failedRowsExcluded: stats.failedRowsExcluded,
     reorderedRows: stats.reorderedRows,
+    zeroOutputRows: stats.zeroOutputRows,
     warnings: stats.warnings,
   }
 }

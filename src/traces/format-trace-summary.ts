@@ -32,6 +32,7 @@ export function formatTraceInspection(inspection: TraceInspection): string {
   if (inspection.failedRowsExcluded > 0) notes.push(`excluded ${inspection.failedRowsExcluded} failed request(s)`)
   if (inspection.failedRowsIncluded > 0) notes.push(`includes ${inspection.failedRowsIncluded} failed request(s)`)
   if (inspection.reorderedRows > 0) notes.push(`sorted ${inspection.reorderedRows} out-of-order row(s)`)
+  if (inspection.zeroOutputRows > 0) notes.push(`${inspection.zeroOutputRows} row(s) ask for 0 output tokens`)
   if (notes.length > 0) lines.push('', `  note: ${notes.join('; ')}`)
   return lines.join('\n')
 }

@@ -13,6 +13,7 @@ export interface TraceInspection extends TraceSummary {
   failedRowsExcluded: number
   failedRowsIncluded: number
   reorderedRows: number
+  zeroOutputRows: number
   warnings: string[]
 }
 
@@ -32,6 +33,7 @@ export async function inspectTrace(path: string, options: ReadTraceOptions = {})
     failedRowsExcluded: stats.failedRowsExcluded,
     failedRowsIncluded: stats.failedRowsIncluded,
     reorderedRows: stats.reorderedRows,
+    zeroOutputRows: stats.zeroOutputRows,
     warnings: stats.warnings,
   }
 }

@@ -62,7 +62,9 @@ export function readMooncakeJsonl(chunks: AsyncIterable<Buffer>, sink: RowSink):
       record.blockSize = mooncakeBlockSize
     }
     if (source !== undefined) record.source = source
-    sink.accept(record, line, timestamp === undefined ? `${arrivalUs / 1000} (from delay)` : (timestamp as number))
+    const rawTime = timestamp === undefined ? `${arrivalUs / 1000} (from delay)` : (timestamp as number)
+    if (outputTokens === 0) sink.acceptZeroOutput(record, line, rawTime, 'output_length')
+    else sink.accept(record, line, rawTime)
   })
 }
 

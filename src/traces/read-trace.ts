@@ -6,29 +6,36 @@ import {readBurstGptCsv} from './burstgpt-csv.js'
 import {detectTraceFormat, peekFirstLine} from './detect-trace-format.js'
 import {readMooncakeJsonl} from './mooncake-jsonl.js'
 import {readNativeJsonl} from './native-jsonl.js'
-import {openTraceFile} from './open-trace-file.js'
+import {openTraceFile, type TraceFileChunks} from './open-trace-file.js'
 import {RowSink} from './row-sink.js'
 import type {TraceFormat, TraceRecord, TraceSource} from './trace-record.js'
 import {createReadStats, type TraceReadStats} from './trace-read-stats.js'
 
 export type {TraceReadStats} from './trace-read-stats.js'
 
-export interface ReadTraceOptions {
+/**
+ * The reader settings that change which records a trace yields (the reader flags):
+ * plain data, so that they travel to worker threads and into results files.
+ */
+export interface TraceReadSettings {
   /** Skip content sniffing and read as this format. */
   format?: TraceFormat
   /** Skip malformed rows (counted, first few kept in stats) instead of stopping. */
   skipInvalid?: boolean
-  /** Reject rows out of time order instead of sorting them. */
+  /** Reject rows out of time order, and rows asking for 0 output tokens, instead of sorting or keeping them. */
   strict?: boolean
   /** Keep BurstGPT failed requests (0 response tokens); they are dropped by default. */
   includeFailed?: boolean
-  /** Called with each warning as it happens (they are also collected in stats.warnings). */
-  onWarning?: (message: string) => void
   /**
    * How many rows the reader holds back to sort late rows into place (default 10,000).
    * A row later than that fails (or is skipped under skipInvalid).
    */
   reorderWindowRows?: number
+}
+
+export interface ReadTraceOptions extends TraceReadSettings {
+  /** Called with each warning as it happens (they are also collected in stats.warnings). */
+  onWarning?: (message: string) => void
   /** Traffic class for records whose format does not say (default: guessed from the file name). */
   source?: TraceSource
 }
@@ -43,6 +50,11 @@ export interface TraceReader extends AsyncIterable<TraceRecord> {
   readonly stats: TraceReadStats
   /** The same records in arrays as they are parsed: fewer awaits for hot loops. */
   batches(): AsyncIterable<TraceRecord[]>
+  /**
+   * SHA-256 of the file's bytes (as `sha256sum` prints it), after an iteration ended or
+   * was stopped; null for a stream (FIFO, standard input) read only in part.
+   */
+  digest(): Promise<string | null>
 }
 
 type FormatReader = (chunks: AsyncIterable<Buffer>, sink: RowSink) => AsyncGenerator<void>
@@ -67,9 +79,10 @@ export function readTrace(path: string, options: ReadTraceOptions = {}): TraceRe
     throw new TracebenchError(`reorder window: expected a non-negative integer number of rows, got ${reorderWindowRows}`)
   }
 
+  let file: TraceFileChunks | undefined
   async function* readBatches(): AsyncGenerator<TraceRecord[]> {
     stats = createReadStats(path)
-    const file = await openTraceFile(path)
+    file = await openTraceFile(path)
     stats.compressed = file.compressed
     const peeked = await peekFirstLine(file.chunks)
     if (peeked.firstLine === undefined) detectTraceFormat(path, undefined) // throws "empty file"
@@ -98,6 +111,7 @@ export function readTrace(path: string, options: ReadTraceOptions = {}): TraceRe
     },
     batches: readBatches,
     [Symbol.asyncIterator]: () => iterateRecords(readBatches()),
+    digest: async () => (file === undefined ? null : file.digest()),
   }
 }
 

@@ -2,7 +2,7 @@ import {TraceParseError} from '../common/errors.js'
 import {ArrivalOrderBuffer} from './arrival-order-buffer.js'
 import {describeValue, formatRowError} from './field-parsers.js'
 import type {TraceRecord, TraceSource} from './trace-record.js'
-import {maxSkippedExamples, type TraceReadStats} from './trace-read-stats.js'
+import {describeReadWarnings, maxSkippedExamples, type TraceReadStats} from './trace-read-stats.js'
 
 export interface RowSinkOptions {
   skipInvalid: boolean
@@ -80,6 +80,20 @@ export class RowSink {
     }
   }
 
+  /**
+   * A row asking for 0 output tokens where the format has no notion of a failed request
+   * (Azure, Mooncake): a request that produces nothing is more likely a logging gap than
+   * a workload, so it is counted and reported, or rejected under strict.
+   */
+  acceptZeroOutput(record: TraceRecord, line: number, rawTime: string | number, field: string): void {
+    if (this.options.strict) {
+      this.reject(`${formatRowError(this.file, line, field, 'a positive number of output tokens', '0')} (rows asking for no output are rejected under --strict; without it they are kept and counted)`)
+      return
+    }
+    this.stats.zeroOutputRows++
+    this.accept(record, line, rawTime)
+  }
+
   /** A row that cannot be read: stops the read, or is counted and skipped under skipInvalid. */
   reject(message: string): void {
     if (!this.options.skipInvalid) throw new TraceParseError(message)
@@ -104,16 +118,7 @@ export class RowSink {
     const rest = this.order.takeAll()
     this.stats.records += rest.length
     const {stats} = this
-    if (stats.rowsSkipped > 0) {
-      const more = stats.rowsSkipped > stats.skippedExamples.length ? '; first ones' : ''
-      this.warn(`skipped ${stats.rowsSkipped} invalid row(s)${more}:\n  ${stats.skippedExamples.join('\n  ')}`)
-    }
-    if (stats.failedRowsExcluded > 0) {
-      this.warn(`${this.file}: excluded ${stats.failedRowsExcluded} failed request(s) (0 response tokens); --include-failed keeps them`)
-    }
-    if (stats.reorderedRows > 0) {
-      this.warn(`${this.file}: ${stats.reorderedRows} row(s) were out of time order and have been sorted (--strict rejects them)`)
-    }
+    for (const warning of describeReadWarnings(stats)) this.warn(warning)
     if (stats.records === 0) throw new TraceParseError(this.describeNoRecords())
     stats.complete = true
     return rest

@@ -9,7 +9,7 @@ import type {TraceRecord} from './trace-record.js'
  */
 export async function writeNativeTrace(
   path: string,
-  records: AsyncIterable<TraceRecord> | Iterable<TraceRecord>,
+  records: AsyncIterable<TraceRecord> | Iterable<TraceRecord> | {batches(): AsyncIterable<TraceRecord[]>},
   header: Omit<NativeTraceHeader, 'format' | 'version'> = {},
 ): Promise<number> {
   const writer = await openAtomicWriter(path)
@@ -32,9 +32,9 @@ export async function writeNativeTrace(
     if (typeof batched.batches === 'function') {
       for await (const batch of batched.batches()) for (const record of batch) if (append(record)) await flush()
     } else if (Symbol.asyncIterator in records) {
-      for await (const record of records) if (append(record)) await flush()
+      for await (const record of records as AsyncIterable<TraceRecord>) if (append(record)) await flush()
     } else {
-      for (const record of records) if (append(record)) await flush()
+      for (const record of records as Iterable<TraceRecord>) if (append(record)) await flush()
     }
     if (pending.length > 0) await writer.write(pending)
     await writer.commit()

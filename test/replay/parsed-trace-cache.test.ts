@@ -23,7 +23,7 @@ describe('parsed trace cache', () => {
     const path = join(tmp, 'same.jsonl')
     writeTrace(path, 40)
     const first = await runReplay({trace: path, backend: 'gpu-h100', rateScale: 4})
-    const key = traceCacheKey(path, undefined, undefined)!
+    const key = traceCacheKey(path)!
     expect(openCachedTrace(key)).toBeDefined()
     const second = await runReplay({trace: path, backend: 'gpu-h100', rateScale: 4})
     expect(serializeResults(second)).toBe(serializeResults(first))
@@ -41,10 +41,10 @@ describe('parsed trace cache', () => {
     const path = join(tmp, 'limited.jsonl')
     writeTrace(path, 30)
     await runReplay({trace: path, backend: 'cs3', limit: 5})
-    expect(openCachedTrace(traceCacheKey(path, undefined, undefined)!)).toBeUndefined()
+    expect(openCachedTrace(traceCacheKey(path)!)).toBeUndefined()
     await runReplay({trace: path, backend: 'cs3', traceFormat: 'native'})
-    expect(openCachedTrace(traceCacheKey(path, 'native', undefined)!)).toBeDefined()
-    expect(openCachedTrace(traceCacheKey(path, undefined, undefined)!)).toBeUndefined()
+    expect(openCachedTrace(traceCacheKey(path, {format: 'native'})!)).toBeDefined()
+    expect(openCachedTrace(traceCacheKey(path)!)).toBeUndefined()
   })
 
   it("keeps a trace the size of the bundled claims' agentic fleet (32,000 turns, 4.49 million hash ids)", async () => {
@@ -54,7 +54,8 @@ describe('parsed trace cache', () => {
     for (let b = 0; b < 32; b++) batches.push(Array.from({length: 1000}, (_, i) => ({arrivalUs: (b * 1000 + i) * 1000, inputTokens: 70_000, outputTokens: 200, hashIds: ids, blockSize: 512})))
     let next = 0
     const key = 'fleet-sized test entry'
-    const reading = cacheWhileReading(key, {next: () => (next < batches.length ? {done: false, value: batches[next++]!} : {done: true, value: undefined})}, () => 'native')
+    const info = {format: 'native', read: null as never, sha256: null}
+    const reading = cacheWhileReading(key, {next: () => (next < batches.length ? {done: false, value: batches[next++]!} : {done: true, value: undefined})}, async () => info)
     while ((await reading.next()).done !== true);
     expect(openCachedTrace(key)).toBeDefined()
   })

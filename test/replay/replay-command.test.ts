@@ -1,4 +1,5 @@
 import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -78,5 +79,29 @@ describe.skipIf(!built)('tracebench replay', () => {
     const {status, stderr} = run('replay', 'synth:chat?requests=10', '--backend', 'tpu', '--out', join(out, 'x.json'))
     expect(status).toBe(ExitCode.usage)
     expect(stderr).toMatch(/unknown backend "tpu"; valid backend names: cs3, gpu-b200, gpu-h100, trn3-cs3/)
+  })
+
+  it('says what it did with the trace rows, as trace inspect does, and records it in the results file', async () => {
+    const traces = join(root, 'test/fixtures/traces')
+    const skipped = join(out, 'skipped.json')
+    const r = run('replay', join(traces, 'bad-negative-tokens.csv'), '--backend', 'cs3', '--skip-invalid', '--out', skipped)
+    expect(r.status).toBe(0)
+    expect(r.stderr).toContain(`Warning: ${join(traces, 'bad-negative-tokens.csv')}: skipped 1 invalid row(s) (--skip-invalid):`)
+    const results = await readResultsFile(skipped)
+    expect(results.trace.read).toMatchObject({rowsRead: 2, rowsSkipped: 1, settings: {skipInvalid: true, strict: false}, complete: true})
+    expect(results.trace.sha256).toBe(createHash('sha256').update(readFileSync(join(traces, 'bad-negative-tokens.csv'))).digest('hex'))
+
+    const sorted = run('replay', join(traces, 'out-of-order.csv'), '--backend', 'cs3', '--out', join(out, 'sorted.json'))
+    expect(sorted.stderr).toContain('1 row(s) were out of time order and have been sorted (--strict rejects them)')
+    const strict = run('replay', join(traces, 'out-of-order.csv'), '--backend', 'cs3', '--strict', '--out', join(out, 'strict.json'))
+    expect(strict.status).toBe(ExitCode.usage)
+    expect(strict.stderr).toContain('out-of-order.csv:4: TIMESTAMP: expected a time at or after')
+
+    const failed = join(out, 'failed.json')
+    expect(run('replay', join(traces, 'burstgpt-6col.csv'), '--backend', 'cs3', '--include-failed', '--out', failed).status).toBe(0)
+    const kept = await readResultsFile(failed)
+    expect(kept.trace.read).toMatchObject({failedRowsIncluded: 2, failedRowsExcluded: 0, settings: {includeFailed: true}})
+    // The failed row with an empty prompt fails again; the one with a prompt and no output completes.
+    expect(kept.counters).toMatchObject({requests: 7, completed: 6, failed: 1, failureReasons: {'empty-prompt': 1}})
   })
 })

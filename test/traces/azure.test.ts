@@ -55,4 +55,18 @@ describe('Azure LLM inference CSV', () => {
     expect(stats.skippedExamples).toEqual([expect.stringContaining('bad-negative-tokens.csv:3: ContextTokens')])
     expect(warnings.join('\n')).toContain('skipped 1 invalid row(s)')
   })
+
+  test('a row asking for 0 output tokens is kept and reported, or rejected under --strict', async () => {
+    const {records, stats, warnings} = await readAll(fixture('azure-zero-output.csv'))
+    expect(records.map((r) => r.outputTokens)).toEqual([20, 0, 12])
+    expect(stats.zeroOutputRows).toBe(1)
+    expect(warnings).toContain(`${fixture('azure-zero-output.csv')}: 1 row(s) ask for 0 output tokens; they are replayed as requests that end at their first token (--strict rejects them)`)
+    const error = await readError(fixture('azure-zero-output.csv'), {strict: true})
+    expect(error.message).toBe(
+      `${fixture('azure-zero-output.csv')}:3: GeneratedTokens: expected a positive number of output tokens, got 0 (rows asking for no output are rejected under --strict; without it they are kept and counted)`,
+    )
+    const skipped = await readAll(fixture('azure-zero-output.csv'), {strict: true, skipInvalid: true})
+    expect(skipped.records.map((r) => r.outputTokens)).toEqual([20, 12])
+    expect(skipped.stats.rowsSkipped).toBe(1)
+  })
 })

@@ -108,7 +108,7 @@ describe.skipIf(!built)('tracebench trace inspect', () => {
     expect(json.skippedExamples).toEqual([expect.stringContaining('bad-negative-tokens.csv:3: ContextTokens')])
     // Under --json warnings are in the document; without it they go to stderr.
     expect(json.warnings).toEqual([expect.stringContaining('skipped 1 invalid row(s)')])
-    expect(run('inspect', fixture('bad-negative-tokens.csv'), '--skip-invalid').stderr).toContain('Warning: skipped 1 invalid row(s)')
+    expect(run('inspect', fixture('bad-negative-tokens.csv'), '--skip-invalid').stderr).toContain(`Warning: ${fixture('bad-negative-tokens.csv')}: skipped 1 invalid row(s)`)
   })
 
   test('out-of-order rows: sorted with a warning, or rejected with --strict', () => {
