@@ -7,6 +7,7 @@ import {loadBackendConfig, looksLikeBackendFile, presetsDirectory} from '../back
 import {loadCatalog} from '../catalogs/load-catalog.js'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {calibrateHardware, type CalibrationReport} from '../cost/calibrate.js'
 import {formatCalibration} from '../cost/format-calibration.js'
 import {readMeasuredProfile} from '../cost/measured-profile.js'
@@ -51,6 +52,7 @@ With --results REAL.json --backend FILE.yaml --out FITTED.yaml: fits the backend
     if (flags.backend !== undefined || flags.out !== undefined || flags.trace !== undefined || flags.fit !== undefined) {
       throw new TracebenchError('--backend, --out, --trace and --fit go with --results (fitting a backend to a real run), not with --profile')
     }
+    if (flags.output !== undefined) checkOutputPaths([{path: flags.output, kind: 'file', flag: '--output'}], [flags.profile!, ...(flags.catalog ?? [])])
     const catalog = loadCatalog({extraFiles: flags.catalog ?? []})
     const profile = readMeasuredProfile(flags.profile!, flags['decode-field'])
     const report = calibrateHardware(profile, {hardware: flags.hardware, model: flags.model, catalog})
@@ -70,6 +72,8 @@ With --results REAL.json --backend FILE.yaml --out FITTED.yaml: fits the backend
   ): Promise<BackendFit & {out: string}> {
     if (flags.backend === undefined || flags.out === undefined) throw new TracebenchError('--results needs --backend FILE.yaml (the backend to fit) and --out FITTED.yaml')
     const constants = flags.fit === undefined ? undefined : parseFitList(flags.fit)
+    const backendFile = looksLikeBackendFile(flags.backend) ? flags.backend : `${presetsDirectory}${flags.backend}.yaml`
+    checkOutputPaths([{path: flags.out, kind: 'file', flag: '--out'}], [resultsPath, backendFile, ...(flags.trace === undefined ? [] : [flags.trace]), ...(flags.catalog ?? [])])
     const backend = loadBackendConfig(flags.backend)
     const results = await readResultsFile(resultsPath)
     const fit = await fitBackendToResults({results, resultsPath, backend, trace: flags.trace, model: flags.model, constants, catalogFiles: flags.catalog ?? []})

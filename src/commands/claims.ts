@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {writeClaimsReport, type ClaimsReport} from '../claims/claims-report.js'
 import {createDefaultEngine} from '../claims/default-engine.js'
 import {evaluateClaims} from '../claims/evaluate-claims.js'
@@ -53,6 +54,14 @@ Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate:
     // Validate the whole file (names, traces, SLOs) before any replay starts.
     const file = loadClaimsFile(path)
     const outDir = flags.out ?? null
+    checkOutputPaths(
+      [
+        ...(outDir === null ? [] : [{path: outDir, kind: 'directory' as const, flag: '--out'}, {path: join(outDir, 'claims.json'), kind: 'file' as const, flag: '--out'}]),
+        ...(flags.report === undefined ? (outDir === null ? [] : [{path: join(outDir, 'index.html'), kind: 'file' as const, flag: '--out'}]) : [{path: flags.report, kind: 'file' as const, flag: '--report'}]),
+        ...(outDir === null ? [] : Object.values(file.workloads).filter((w) => w.kind === 'synthesized').map((w) => ({path: join(outDir, 'workloads', `${w.name}.jsonl`), kind: 'file' as const, flag: '--out'}))),
+      ],
+      [path, ...Object.values(file.workloads).flatMap((w) => (w.path === null ? [] : [w.path])), ...file.claims.flatMap((c) => [c.subject, c.baseline, ...Object.values(c.overrides).flatMap((o) => [o.subject, o.baseline])]).filter((b) => b !== null)],
+    )
     const workDir = outDir ?? (await mkdtemp(join(tmpdir(), 'tracebench-claims-')))
     const engine = createDefaultEngine({workers: flags.workers})
     const started = performance.now()

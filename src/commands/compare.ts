@@ -3,6 +3,7 @@ import {serializeBmf} from '../claims/outputs/bmf.js'
 import {appendStepSummary} from '../claims/outputs/step-summary.js'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {TracebenchError} from '../common/errors.js'
 import {ExitCode} from '../common/exit-codes.js'
 import {compareResults, type ComparisonReport} from '../compare/compare-results.js'
@@ -53,6 +54,10 @@ The two files must replay the same trace, judged by what was read (requests, ses
   async run(): Promise<CompareResult> {
     const {args, flags} = await this.parse(Compare)
     const limits = (flags['max-error'] ?? []).map((text) => parseErrorLimit(text))
+    checkOutputPaths(
+      (['out', 'junit', 'summary-md', 'bmf'] as const).flatMap((flag) => (flags[flag] === undefined ? [] : [{path: flags[flag], kind: 'file' as const, flag: `--${flag}`}])),
+      [args.base, args.other, ...[flags['base-requests'], flags['other-requests']].filter((p) => p !== undefined)],
+    )
     if ((flags['base-requests'] === undefined) !== (flags['other-requests'] === undefined)) {
       throw new TracebenchError('--base-requests and --other-requests go together: give both per-request logs or neither')
     }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {writeFileAtomic} from '../common/atomic-write.js'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {TracebenchError} from '../common/errors.js'
 import {ExitCode} from '../common/exit-codes.js'
 import {parseSlo} from '../metrics/slo.js'
@@ -74,6 +75,15 @@ Outputs for CI: --junit (JUnit XML), --summary-md (Markdown; also appended to $G
       })
     }
     // Verified: a file whose summaries disagree with its histograms is refused, not gated.
+    checkOutputPaths(
+      [
+        ...(['junit', 'summary-md', 'bmf'] as const).flatMap((flag) => (flags[flag] === undefined ? [] : [{path: flags[flag], kind: 'file' as const, flag: `--${flag}`}])),
+        ...(flags['github-benchmark'] === undefined
+          ? []
+          : Object.values(githubBenchmarkPaths(flags['github-benchmark'])).map((path) => ({path, kind: 'file' as const, flag: '--github-benchmark'}))),
+      ],
+      [args.results, ...(flags.baseline === undefined ? [] : [flags.baseline])],
+    )
     const results = await readVerifiedResults(args.results)
     const baseline = flags.baseline === undefined ? undefined : await readVerifiedResults(flags.baseline)
     const report = evaluateGate({results, resultsPath: args.results, thresholds, baseline, baselinePath: flags.baseline, regressions})

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {TracebenchError} from '../common/errors.js'
 import {mergeResults} from '../metrics/merge.js'
 import {readResultsFile, writeResultsFile, type Counters} from '../metrics/results-file.js'
@@ -39,6 +40,7 @@ export default class Merge extends TracebenchCommand {
     const {argv, flags} = await this.parse(Merge)
     const inputs = argv as string[]
     if (inputs.length < 2) throw new TracebenchError(`merge needs at least two results files, got ${inputs.length}`)
+    checkOutputPaths([{path: flags.out, kind: 'file', flag: '--out'}], inputs)
     const parts = []
     for (const path of inputs) parts.push(await readResultsFile(path))
     const merged = mergeResults(parts, {labels: inputs, command: ['merge', ...this.argv]})

@@ -1,5 +1,6 @@
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {TracebenchError} from '../common/errors.js'
 import {writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
 import {formatResultsSummary} from '../metrics/summary-table.js'
@@ -71,6 +72,10 @@ With --backend http://HOST:PORT/v1 (or an endpoint file, kind: openai) the trace
 
   async run(): Promise<ReplayCommandResult> {
     const {args, flags} = await this.parse(Replay)
+    checkOutputPaths(
+      [{path: flags.out, kind: 'file', flag: '--out'}, ...(flags['requests-out'] === undefined ? [] : [{path: flags['requests-out'], kind: 'file' as const, flag: '--requests-out'}])],
+      [args.trace, flags.backend, ...(flags.catalog ?? [])],
+    )
     if (isEndpointSpec(flags.backend)) return this.runEndpoint(args.trace, flags)
     const endpointOnly = ['shard', 'start-at', ...Object.keys(endpointFlags)].filter((name) => (flags as Record<string, unknown>)[name] !== undefined)
     if (endpointOnly.length > 0) {

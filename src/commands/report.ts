@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {writeReport} from '../report/build-report.js'
 import {collectReportInputs, type CollectedSource} from '../report/collect-inputs.js'
 import {writeChartSvgs} from '../report/svg.js'
@@ -41,6 +42,7 @@ Inputs, in any order: results files, sweep folders or their index.json, a claims
 
   async run(): Promise<ReportCommandResult> {
     const {argv, flags} = await this.parse(Report)
+    checkOutputPaths([{path: flags.out, kind: 'file', flag: '--out'}, ...(flags.svg === undefined ? [] : [{path: flags.svg, kind: 'directory' as const, flag: '--svg'}])], argv as string[])
     const {inputs, sources} = await collectReportInputs(argv as string[], {title: flags.title, command: ['report', ...this.argv]})
     const {bytes, sections} = await writeReport(flags.out, inputs)
     const svg = flags.svg === undefined ? [] : await writeChartSvgs(sections, flags.svg)

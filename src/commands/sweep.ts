@@ -2,6 +2,7 @@ import {endpointFlags, endpointOverrides, harnessOptions} from '../http/endpoint
 import {join} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../common/base-command.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {TracebenchError} from '../common/errors.js'
 import {parseFootprintTarget} from '../parallel/footprint-target.js'
 import {chooseProgressMode, createProgressReporter} from '../parallel/progress-reporter.js'
@@ -10,6 +11,8 @@ import {formatShard, parseShard} from '../parallel/shard.js'
 import {runSweep, type SweepResult} from '../parallel/sweep.js'
 import {mergeSweepShards} from '../parallel/sweep-merge.js'
 import type {SweepIndex} from '../parallel/sweep-index.js'
+import {withInterruptSignal} from '../common/interrupt.js'
+import {existingOutputFlags, existingOutputMode} from '../parallel/existing-output-flags.js'
 import {traceReadWarnings} from '../replay/trace-read-warnings.js'
 import {writeReport} from '../report/index.js'
 import {readTraceFlags, readTraceSettingsFromFlags} from '../traces/read-trace-flags.js'
@@ -52,6 +55,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
     shard: Flags.string({description: 'run only shard i of n (0-based): points k with k mod n = i'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
     ...readTraceFlags,
+    ...existingOutputFlags,
     workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     out: Flags.string({char: 'o', description: 'output directory', required: true}),
     'merge-dir': Flags.string({description: 'join shard outputs (directories or index.shard-*.json files) into --out instead of running', multiple: true}),
@@ -61,6 +65,7 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
 
   async run(): Promise<SweepCommandResult> {
     const {args, flags} = await this.parse(Sweep)
+    if (flags.report) checkOutputPaths([{path: join(flags.out, 'report.html'), kind: 'file', flag: '--out'}], [args.trace ?? '', ...(flags.backend ?? [])])
     const mode = chooseProgressMode({json: this.jsonEnabled()})
     let result: SweepResult
     if (flags['merge-dir'] !== undefined) {
@@ -73,11 +78,13 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
       if (flags['rate-scale'] === undefined) throw new TracebenchError('give the load levels with --rate-scale, e.g. --rate-scale 0.25,0.5,1,2,4')
       const shard = flags.shard === undefined ? null : parseShard(flags.shard)
       const rateScales = parseRateScales(flags['rate-scale'])
+      const trace = args.trace
+      const backends = flags.backend
       const progress = createProgressReporter(mode, shard === null ? 'sweep' : `sweep shard ${formatShard(shard)}`)
       try {
-        result = await runSweep({
-          trace: args.trace,
-          backends: flags.backend,
+        result = await withInterruptSignal((signal) => runSweep({
+          trace,
+          backends,
           rateScales,
           model: flags.model,
           slos: flags.slo ?? [],
@@ -89,10 +96,12 @@ With --shard i/n (0-based) only points k with k mod n = i run, and the index is 
           workers: flags.workers,
           catalogFiles: flags.catalog,
           read: readTraceSettingsFromFlags(flags),
+          existing: existingOutputMode(flags),
+          signal,
           argv: ['sweep', ...this.argv],
           http: {overrides: endpointOverrides(flags), harness: harnessOptions(flags)},
           onProgress: (p) => progress.update(p.done, p.total, `${p.backend} x${p.rateScale}`),
-        })
+        }))
       } finally {
         progress.stop()
       }

@@ -14,7 +14,8 @@ export abstract class TracebenchCommand extends Command {
         this.logJson({error: {code: error.code, message: error.message, exitCode: error.exitCode}})
         this.exit(error.exitCode)
       }
-      this.logToStderr(`Error: ${error.message}${hint}`)
+      // An interruption is not an error of the user's: it says what was kept.
+      this.logToStderr(`${error.exitCode === ExitCode.interrupted ? 'Interrupted' : 'Error'}: ${error.message}${hint}`)
       this.exit(error.exitCode)
     }
     // A custom flag's parse function threw: oclif prefixes "Parsing --flag" and rethrows the

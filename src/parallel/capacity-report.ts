@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {z} from 'zod'
 import {writeFileAtomic} from '../common/atomic-write.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {TracebenchError} from '../common/errors.js'
 import {readTextFile} from '../common/read-text-file.js'
 import {findDifference} from '../metrics/merge.js'
@@ -103,6 +104,15 @@ export async function runCapacitySearches(options: CapacitySearchesOptions): Pro
     steadyStateSettingsOf(options)
     const prepared = prepareBackends(options.backends, {model: options.model, footprint: options.footprint ?? null, catalogFiles: options.catalogFiles})
     const mine = selectShard(prepared, options.shard).map(({item}) => item)
+    if (options.outDir !== undefined && options.outDir !== null) {
+      checkOutputPaths(
+        [
+          {path: options.outDir, kind: 'directory', flag: '--out'},
+          {path: join(options.outDir, capacityFileName(options.shard ?? null)), kind: 'file', flag: '--out'},
+        ],
+        [options.trace, ...options.backends, ...(options.catalogFiles ?? [])],
+      )
+    }
     // One pass over the trace plans the tiles of every backend's points.
     const shape = mine.length === 0 ? null : await readCapacityTraceShape(options)
     const searches = mine.map((backend) => searchBackend({...options, backend: backend.spec}, backend, slos, pool, shape!))

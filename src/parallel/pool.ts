@@ -33,7 +33,32 @@ export interface JobProgress {
   total: number
   /** Position in the `jobs` array of the job that just finished. */
   jobIndex: number
+  /**
+   * Its results, so that callers can keep a job's work as soon as it is done (a promise
+   * returned by onProgress, such as a file being written, is awaited before the runner
+   * that finished the job takes another).
+   */
+  results: ResultsFile
 }
+
+export interface RunOptions {
+  /**
+   * Stops the run (Ctrl-C): no further job of it starts and run() rejects at once with
+   * RunStoppedError; jobs already running are abandoned (a replay in the calling thread
+   * ends first). Jobs finished before were reported through onProgress.
+   */
+  signal?: AbortSignal
+}
+
+/** run() stopped by its signal; what finished was reported through onProgress. */
+export class RunStoppedError extends Error {
+  constructor() {
+    super('the replay run was stopped')
+    this.name = 'RunStoppedError'
+  }
+}
+
+type ProgressCallback = (progress: JobProgress) => void | Promise<void>
 
 export interface ReplayPool {
   /** Replays that can run at once now (the default pool starts at 1 and grows when threads pay). */
@@ -46,7 +71,7 @@ export interface ReplayPool {
    * error of the lowest-numbered failed job is thrown once its running ones end. Calls may
    * overlap (claims, several capacity searches): their jobs share the pool's threads.
    */
-  run(jobs: readonly ReplayOptions[], onProgress?: (progress: JobProgress) => void): Promise<ResultsFile[]>
+  run(jobs: readonly ReplayOptions[], onProgress?: ProgressCallback, options?: RunOptions): Promise<ResultsFile[]>
   close(): Promise<void>
 }
 
@@ -83,7 +108,9 @@ interface Batch {
   done: number
   running: number
   failures: Array<{index: number; error: Error}>
-  onProgress: ((progress: JobProgress) => void) | undefined
+  /** Stopped by its signal: rejected already, later outcomes are dropped. */
+  stopped: boolean
+  onProgress: ProgressCallback | undefined
   resolve: (results: ResultsFile[]) => void
   reject: (error: Error) => void
 }
@@ -139,11 +166,13 @@ class HybridPool implements ReplayPool {
     return this.threads.length === 0
   }
 
-  run(jobs: readonly ReplayOptions[], onProgress?: (progress: JobProgress) => void): Promise<ResultsFile[]> {
+  run(jobs: readonly ReplayOptions[], onProgress?: ProgressCallback, options: RunOptions = {}): Promise<ResultsFile[]> {
     if (this.closed) return Promise.reject(new Error('internal: the replay pool is closed'))
+    if (options.signal?.aborted === true) return Promise.reject(new RunStoppedError())
     if (jobs.length === 0) return Promise.resolve([])
     return new Promise<ResultsFile[]>((resolve, reject) => {
-      const batch: Batch = {jobs, results: new Array(jobs.length), done: 0, running: 0, failures: [], onProgress, resolve, reject}
+      const batch: Batch = {jobs, results: new Array(jobs.length), done: 0, running: 0, failures: [], stopped: false, onProgress, resolve, reject}
+      options.signal?.addEventListener('abort', () => this.stop(batch), {once: true})
       const tasks = jobs.map((job, index): Task => ({batch, index, estimateS: this.auto ? estimateReplaySeconds(job) : 0}))
       for (const task of tasks) {
         this.queue.add(affinityGroup(task.batch.jobs[task.index] as ReplayOptions), task)
@@ -152,6 +181,15 @@ class HybridPool implements ReplayPool {
       if (this.auto && this.threads.length === 0) this.startThreadsIfTheyPay()
       this.dispatch()
     })
+  }
+
+  /** A stopped run: its queued jobs go, and it rejects now. */
+  private stop(batch: Batch): void {
+    if (batch.stopped || batch.failures.length > 0 || batch.done === batch.jobs.length) return
+    batch.stopped = true
+    this.queue.drop((queued) => queued.batch === batch)
+    for (const queued of this.pending) if (queued.batch === batch) this.pending.delete(queued)
+    batch.reject(new RunStoppedError())
   }
 
   async close(): Promise<void> {
@@ -192,7 +230,7 @@ class HybridPool implements ReplayPool {
       outcome = {ok: false, error: {name: 'Error', message: (error as Error).message, stack: (error as Error).stack, user: null}}
     }
     this.queue.release(group)
-    this.settle(task, outcome)
+    await this.settle(task, outcome)
     this.dispatch()
   }
 
@@ -212,7 +250,7 @@ class HybridPool implements ReplayPool {
         const outcome = await executeReplayJob(task.batch.jobs[task.index] as ReplayOptions, this.threads.length > 0 || this.auto ? {yieldEveryEvents: callerYieldEvents} : {})
         this.callerTask = null
         this.queue.release(next.group)
-        this.settle(task, outcome)
+        await this.settle(task, outcome)
         if (this.closed) return
         // Threads that finished meanwhile get their next jobs before this thread takes one.
         this.dispatchThreads()
@@ -232,13 +270,18 @@ class HybridPool implements ReplayPool {
     }
   }
 
-  private settle(task: Task, outcome: ReplayJobOutcome): void {
+  private async settle(task: Task, outcome: ReplayJobOutcome): Promise<void> {
     const batch = task.batch
     batch.running--
+    if (batch.stopped) return
     if (outcome.ok) {
       batch.results[task.index] = outcome.results
       batch.done++
-      if (batch.failures.length === 0) batch.onProgress?.({done: batch.done, total: batch.jobs.length, jobIndex: task.index})
+      if (batch.failures.length === 0) {
+        // A promise from onProgress (a results file being written) is awaited before this runner takes another job.
+        const kept = batch.onProgress?.({done: batch.done, total: batch.jobs.length, jobIndex: task.index, results: outcome.results})
+        if (kept !== undefined) await kept
+      }
     } else {
       // No further job of this run starts; the ones running finish first.
       if (batch.failures.length === 0) {

@@ -81,6 +81,11 @@ export const sweepIndexSchema = z.strictObject({
   shard: z.strictObject({index: z.number().int().nonnegative(), count: z.number().int().positive()}).nullable(),
   /** This index's points, by index. */
   points: z.array(sweepPointSchema),
+  /**
+   * False while the sweep runs, and after an interruption: `points` lists the finished
+   * ones (`--resume` runs the rest). Absent in older indexes, which were written complete.
+   */
+  complete: z.boolean().optional(),
 })
 
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
@@ -91,7 +96,7 @@ export function sweepIndexFileName(shard: ShardSpec | null): string {
   return shard === null ? 'index.json' : `index.shard-${shard.index}-of-${shard.count}.json`
 }
 
-export function buildSweepIndex(input: {command: string[]; spec: SweepSpec; shard: ShardSpec | null; points: SweepPoint[]}): SweepIndex {
+export function buildSweepIndex(input: {command: string[]; spec: SweepSpec; shard: ShardSpec | null; points: SweepPoint[]; complete?: boolean}): SweepIndex {
   const index: SweepIndex = {
     schema: sweepIndexSchemaId,
     schemaVersion: sweepIndexSchemaVersion,
@@ -101,6 +106,7 @@ export function buildSweepIndex(input: {command: string[]; spec: SweepSpec; shar
     pointCount: input.spec.backends.length * input.spec.rateScales.length,
     shard: input.shard,
     points: [...input.points].sort((a, b) => a.index - b.index),
+    complete: input.complete ?? true,
   }
   return validateSweepIndex(index, 'sweep index')
 }

@@ -1,17 +1,26 @@
+import {existsSync} from 'node:fs'
+import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {EndpointJobOptions} from '../replay/run-replay.js'
+import {TracebenchError} from '../common/errors.js'
+import {InterruptedError} from '../common/interrupt.js'
+import {findDifference} from '../metrics/merge.js'
+import {readResultsFile} from '../metrics/results-file.js'
+import {verifyResults} from '../metrics/verify-results.js'
+import {existingRunError, type ExistingOutputMode} from './existing-output.js'
+import {checkOutputPaths} from '../common/output-path.js'
 import {writeResultsFile, type ResultsFile} from '../metrics/results-file.js'
 import {canonicalSloList, parseSlos} from '../metrics/slo.js'
 import type {FootprintTarget} from './footprint-target.js'
 import {buildPointJob, formatScaleForFile, type PointCommon} from './point-job.js'
 import {copyFootprint, summarizePoint} from './point-summary.js'
-import {createReplayPool, type ReplayPool} from './pool.js'
+import {createReplayPool, RunStoppedError, type ReplayPool} from './pool.js'
 import {checkTraceArgument, prepareBackends, type PreparedBackend} from './prepare-backends.js'
 import {selectShard, type ShardSpec} from './shard.js'
 import type {TraceReadSettings} from '../traces/read-trace.js'
 import {describeReadSettings} from '../traces/read-settings.js'
 import {formatSweepTables} from './sweep-table.js'
-import {buildSweepIndex, sweepIndexFileName, writeSweepIndex, type SweepIndex, type SweepPoint, type SweepSpec} from './sweep-index.js'
+import {buildSweepIndex, readSweepIndex, sweepIndexFileName, writeSweepIndex, type SweepIndex, type SweepPoint, type SweepSpec} from './sweep-index.js'
 
 export interface SweepOptions {
   /** Trace file or `synth:` spec. */
@@ -39,6 +48,10 @@ export interface SweepOptions {
   catalogFiles?: string[]
   /** The reader flags for the trace file. */
   read?: TraceReadSettings
+  /** When the output folder already holds this index: refuse (default), resume or overwrite it. */
+  existing?: ExistingOutputMode
+  /** Aborting it (Ctrl-C) stops the sweep: finished points stay listed, and InterruptedError is thrown. */
+  signal?: AbortSignal
   onProgress?: (progress: SweepProgress) => void
   /** Real endpoints (issue 11): endpoint flags and harness options for endpoint backends. */
   http?: EndpointJobOptions
@@ -96,29 +109,99 @@ async function sweepOnPool(options: SweepOptions, pool: ReplayPool): Promise<Swe
   const all: PlannedPoint[] = []
   for (const backend of backends) for (const rateScale of options.rateScales) all.push({index: all.length, backend, rateScale})
   const mine = selectShard(all, options.shard).map(({item}) => item)
-
-  const results = await pool.run(
-    mine.map((p) => buildPointJob(common, p.backend, p.rateScale)),
-    options.onProgress === undefined
-      ? undefined
-      : (progress) => {
-          const point = mine[progress.jobIndex] as PlannedPoint
-          options.onProgress?.({done: progress.done, total: progress.total, backend: point.backend.label, rateScale: point.rateScale})
-        },
+  // Every file this sweep writes, checked before the first replay: none may be an input.
+  checkOutputPaths(
+    [
+      {path: options.outDir, kind: 'directory', flag: '--out'},
+      {path: join(options.outDir, sweepIndexFileName(options.shard ?? null)), kind: 'file', flag: '--out'},
+      ...mine.map((p) => ({path: join(options.outDir, sweepPointFile(p.backend.label, p.rateScale)), kind: 'file' as const, flag: '--out'})),
+    ],
+    [options.trace, ...options.backends, ...(options.catalogFiles ?? [])],
   )
 
-  const points: SweepPoint[] = []
-  for (let i = 0; i < mine.length; i++) {
-    const planned = mine[i] as PlannedPoint
-    const file = sweepPointFile(planned.backend.label, planned.rateScale)
-    await writeResultsFile(join(options.outDir, file), results[i] as ResultsFile)
-    points.push(describeSweepPoint(planned.index, planned.backend.spec, planned.rateScale, file, results[i] as ResultsFile))
-  }
   const shard = options.shard ?? null
-  const index = buildSweepIndex({command: options.argv ?? [], spec, shard, points})
   const indexFile = join(options.outDir, sweepIndexFileName(shard))
-  await writeSweepIndex(indexFile, index)
-  return {outDir: options.outDir, indexFile, index, results, table: formatSweepTables(index)}
+  // Points an earlier run into this folder finished (--resume), by index.
+  const done = await takeOverSweepIndex(indexFile, spec, options.existing ?? 'refuse', options.outDir)
+  const todo = mine.filter((p) => !done.has(p.index))
+
+  // Each point's file and the index are written as the point finishes, so an interrupted
+  // sweep keeps every finished point; writes are chained so the index never lags a file.
+  let writes = Promise.resolve()
+  const writeIndex = (complete: boolean): Promise<void> => {
+    const points = [...done.values()].map((d) => d.point)
+    return writeSweepIndex(indexFile, buildSweepIndex({command: options.argv ?? [], spec, shard, points, complete}))
+  }
+  const keep = (planned: PlannedPoint, results: ResultsFile): Promise<void> => {
+    const file = sweepPointFile(planned.backend.label, planned.rateScale)
+    return (writes = writes.then(async () => {
+      await writeResultsFile(join(options.outDir, file), results)
+      done.set(planned.index, {point: describeSweepPoint(planned.index, planned.backend.spec, planned.rateScale, file, results), results})
+      await writeIndex(false)
+    }))
+  }
+  try {
+    await pool.run(
+      todo.map((p) => buildPointJob(common, p.backend, p.rateScale)),
+      (progress) => {
+        const point = todo[progress.jobIndex] as PlannedPoint
+        options.onProgress?.({done: progress.done + mine.length - todo.length, total: mine.length, backend: point.backend.label, rateScale: point.rateScale})
+        return keep(point, progress.results)
+      },
+      {signal: options.signal},
+    )
+  } catch (error) {
+    await writes
+    if (!(error instanceof RunStoppedError)) throw error
+    await writeIndex(false)
+    throw new InterruptedError(`kept ${done.size} of ${mine.length} point${mine.length === 1 ? '' : 's'} in ${options.outDir} (listed in ${indexFile}); no partial file was left`, [
+      'run the same command again with --resume to finish the sweep, or with --overwrite to start again',
+    ])
+  }
+  await writes
+  await writeIndex(true)
+  const ordered = [...done.values()].sort((a, b) => a.point.index - b.point.index)
+  const index = buildSweepIndex({command: options.argv ?? [], spec, shard, points: ordered.map((d) => d.point)})
+  return {outDir: options.outDir, indexFile, index, results: ordered.map((d) => d.results), table: formatSweepTables(index)}
+}
+
+/**
+ * What an earlier run left in the folder, by the mode asked for: nothing (no index, or
+ * --overwrite: the files it lists are removed), a refusal (the default), or its finished
+ * points (--resume: same specification required; every kept point's results file is
+ * read back and verified, and one that is missing or altered is run again).
+ */
+async function takeOverSweepIndex(indexFile: string, spec: SweepSpec, mode: ExistingOutputMode, outDir: string): Promise<Map<number, {point: SweepPoint; results: ResultsFile}>> {
+  const kept = new Map<number, {point: SweepPoint; results: ResultsFile}>()
+  if (!existsSync(indexFile)) return kept
+  if (mode === 'refuse') {
+    const old = await readSweepIndex(indexFile).catch(() => null)
+    const state = old === null ? 'a sweep index' : `a sweep (${old.points.length} of ${old.shard === null ? old.pointCount : 'its'} points${old.complete === false ? ', interrupted' : ''})`
+    throw existingRunError(indexFile, state)
+  }
+  const old = await readSweepIndex(indexFile)
+  if (mode === 'overwrite') {
+    for (const point of old.points) await rm(join(outDir, point.file), {force: true})
+    await rm(indexFile, {force: true})
+    return kept
+  }
+  const difference = findDifference(old.spec, spec, 'spec')
+  if (difference !== null) {
+    throw new TracebenchError(
+      `cannot resume ${indexFile}: ${difference.path} differs (the folder's sweep: ${JSON.stringify(difference.a)}, now: ${JSON.stringify(difference.b)}); --overwrite starts again`,
+      {code: 'OUTPUT_EXISTS'},
+    )
+  }
+  for (const point of old.points) {
+    const path = join(outDir, point.file)
+    try {
+      const results = verifyResults(await readResultsFile(path), path)
+      if (results.trace.rateScale === point.rateScale) kept.set(point.index, {point, results})
+    } catch {
+      // Missing or altered: the point runs again.
+    }
+  }
+  return kept
 }
 
 export function buildSweepSpec(options: SweepOptions, footprint: FootprintTarget | null): SweepSpec {

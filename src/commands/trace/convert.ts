@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {TracebenchCommand} from '../../common/base-command.js'
+import {checkOutputPaths} from '../../common/output-path.js'
 import {convertTrace, type TraceConversion} from '../../traces/convert-trace.js'
 import {readTraceFlags, readTraceOptionsFromFlags} from '../../traces/read-trace-flags.js'
 
@@ -21,6 +22,7 @@ export default class TraceConvert extends TracebenchCommand {
 
   async run(): Promise<TraceConversion> {
     const {args, flags} = await this.parse(TraceConvert)
+    checkOutputPaths([{path: flags.out, kind: 'file', flag: '--out'}], [args.input])
     const result = await convertTrace(
       args.input,
       flags.out,

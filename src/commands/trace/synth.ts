@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TracebenchCommand} from '../../common/base-command.js'
+import {checkOutputPaths} from '../../common/output-path.js'
 import {TracebenchError} from '../../common/errors.js'
 import {writeSynthesizedTrace, type SynthesizedTraceFile} from '../../traces/write-synthesized-trace.js'
 import {synthKinds} from '../../traces/synthesize-trace.js'
@@ -33,6 +34,7 @@ The same seed always gives the same file. Distributions and their sources: docs/
   async run(): Promise<SynthesizedTraceFile> {
     const {flags} = await this.parse(TraceSynth)
     if (flags.turns !== undefined && flags.kind !== 'agentic') throw new TracebenchError('--turns applies to --kind agentic only')
+    checkOutputPaths([{path: flags.out, kind: 'file', flag: '--out'}], [])
     const result = await writeSynthesizedTrace(flags.out, {
       kind: flags.kind,
       seed: flags.seed,

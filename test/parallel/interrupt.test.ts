@@ -1,0 +1,83 @@
+/** Ctrl-C during a sweep, through the built CLI in a child process and a real SIGINT. */
+import {spawn, spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {runSweep} from '../../src/parallel/sweep.js'
+import {makeTempDir, readTree, removeTempDirs, repoRoot, requireBuiltWorker} from './helpers.js'
+
+const cliPath = join(repoRoot, 'bin', 'run.js')
+// Twelve points of a few thousand requests, one after another (--workers 1): long enough
+// that the signal lands while points remain, short enough for the suite.
+const sweepArgs = ['sweep', 'synth:chat?requests=3000', '--backend', 'cs3', '--backend', 'gpu-h100', '--rate-scale', '1,2,3,4,6,8', '--workers', '1', '--no-report']
+
+function cli(args: string[]) {
+  const result = spawnSync(process.execPath, [cliPath, ...args], {cwd: repoRoot, encoding: 'utf8', env: {...process.env, CI: '1'}, timeout: 120_000})
+  return {status: result.status, stdout: result.stdout, stderr: result.stderr}
+}
+
+/** Starts the sweep, waits until its index lists a finished point, then sends SIGINT. */
+async function interruptAfterFirstPoint(out: string): Promise<{status: number | null; stderr: string}> {
+  const child = spawn(process.execPath, [cliPath, ...sweepArgs, '--out', out], {cwd: repoRoot, env: {...process.env, CI: '1'}})
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const index = join(out, 'index.json')
+  for (;;) {
+    if (existsSync(index) && JSON.parse(readFileSync(index, 'utf8')).points.length > 0) break
+    if (child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  child.kill('SIGINT')
+  return {status: await exited, stderr}
+}
+
+describe('an interrupted sweep', () => {
+  beforeAll(() => requireBuiltWorker())
+  afterAll(() => removeTempDirs())
+
+  test('Ctrl-C keeps every finished point (exit 130), a rerun refuses the folder, --resume finishes it as one run would', async () => {
+    const out = makeTempDir('interrupted-sweep')
+    const stopped = await interruptAfterFirstPoint(out)
+    expect(stopped.status).toBe(130)
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'))
+    expect(index.complete).toBe(false)
+    expect(index.points.length).toBeGreaterThan(0)
+    expect(index.points.length).toBeLessThan(12)
+    expect(stopped.stderr).toContain(`Interrupted: kept ${index.points.length} of 12 points in ${out} (listed in ${join(out, 'index.json')}); no partial file was left`)
+    expect(stopped.stderr).toContain('--resume')
+    // Every listed point's file is there and whole; nothing else was left, no temporary file.
+    const files = Object.keys(readTree(out)).sort()
+    expect(files).toEqual(['index.json', ...index.points.map((p: {file: string}) => p.file)].sort())
+
+    const again = cli([...sweepArgs, '--out', out])
+    expect(again.status).toBe(2)
+    expect(again.stderr).toContain(`${join(out, 'index.json')} already holds a sweep (${index.points.length} of 12 points, interrupted); --resume keeps its finished points and runs the rest, --overwrite starts again`)
+    expect(cli([...sweepArgs, '--seed', '2', '--out', out, '--resume']).stderr).toContain('cannot resume')
+
+    const resumed = cli([...sweepArgs, '--out', out, '--resume'])
+    expect(resumed.status).toBe(0)
+    expect(resumed.stderr).toContain(`sweep: ${index.points.length + 1}/12 done`)
+    const finished = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'))
+    expect(finished.complete).toBe(true)
+    expect(finished.points).toHaveLength(12)
+
+    // The same points as one uninterrupted run, byte for byte.
+    const whole = makeTempDir('whole-sweep')
+    await runSweep({
+      trace: 'synth:chat?requests=3000',
+      backends: ['cs3', 'gpu-h100'],
+      rateScales: [1, 2, 3, 4, 6, 8],
+      outDir: whole,
+      workers: 1,
+    })
+    const point = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([name]) => name !== 'index.json'))
+    expect(point(readTree(out))).toEqual(point(readTree(whole)))
+    expect(JSON.parse(readTree(whole)['index.json']!).points).toEqual(finished.points)
+
+    // --overwrite removes what the old index listed before starting again.
+    const overwritten = cli([...sweepArgs.slice(0, -5), '--rate-scale', '1', '--workers', '1', '--no-report', '--out', out, '--overwrite'])
+    expect(overwritten.status).toBe(0)
+    expect(Object.keys(readTree(out)).sort()).toEqual(['cs3/x1.json', 'gpu-h100/x1.json', 'index.json'])
+  })
+})
