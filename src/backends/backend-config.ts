@@ -54,6 +54,13 @@ export const hardwareOverridesSchema = z.strictObject(
   {error: missingOr('a mapping')},
 )
 
+/**
+ * The most replicas a pool may have. The simulator keeps state per replica (batches, KV
+ * cache, prefix cache), so an absurd count would exhaust memory instead of failing;
+ * 10,000 TP8 replicas are 80,000 GPUs, more than a claim needs.
+ */
+export const maxPoolReplicas = 10_000
+
 export const poolSchema = z.strictObject(
   {
     /** Catalog hardware name (src/catalogs/hardware.yaml). */
@@ -64,7 +71,7 @@ export const poolSchema = z.strictObject(
     /** Wafer-scale hardware: systems per model copy (default: as many as the weights need). */
     systems: positiveInt().optional(),
     /** Model replicas in the pool. */
-    replicas: positiveInt(),
+    replicas: positiveInt().max(maxPoolReplicas, {error: (issue) => `expected at most ${maxPoolReplicas.toLocaleString('en-US')} replicas (the simulator keeps state per replica), got ${String(issue.input)}`}),
     scheduler: schedulerSchema,
     // -- calibrate --results (issue 12): catalog constants replaced for this pool's hardware
     hardwareOverrides: hardwareOverridesSchema.optional(),

@@ -1,9 +1,9 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {basename, extname, isAbsolute, relative, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {parseDocument} from 'yaml'
 import {z} from 'zod'
 import {ConfigError, TracebenchError, unknownNameMessage} from '../common/errors.js'
+import {parseYamlFile} from '../common/yaml-file.js'
 import {aggregatedBackendSchema, backendFileSchema, disaggregatedBackendSchema, type BackendConfig} from './backend-config.js'
 
 /**
@@ -47,14 +47,9 @@ export function readBackendFile(file: string): BackendConfig {
   } catch (error) {
     throw new ConfigError(`${shown}: cannot read backend file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  const document = parseDocument(text, {prettyErrors: false})
-  if (document.errors.length > 0) {
-    const first = document.errors[0]!
-    const line = first.linePos?.[0]?.line
-    throw new ConfigError(`${shown}${line === undefined ? '' : `:${line}`}: invalid YAML: ${first.message.split('\n')[0]}`)
-  }
+  const {value} = parseYamlFile(text, shown)
   const name = basename(file).replace(/\.(ya?ml|json)$/i, '')
-  return validateBackendConfig(document.toJS() as unknown, shown, name)
+  return validateBackendConfig(value, shown, name)
 }
 
 /** Validates an in-memory backend configuration (a parsed file, or one passed inline to runReplay). */

@@ -4,7 +4,7 @@ import {createCostModel} from '../cost/cost-model.js'
 import {addFootprints, computeFootprint, type Footprint} from '../cost/footprint.js'
 import {effectiveBandwidthBytesPerS, fixedTransferUs} from '../cost/kv-transfer.js'
 import {precisions, type CostModel, type Precision} from '../cost/types.js'
-import {listPools, type BackendConfig, type HardwareOverrides, type PoolConfig} from './backend-config.js'
+import {listPools, maxPoolReplicas, type BackendConfig, type HardwareOverrides, type PoolConfig} from './backend-config.js'
 import {applyEngineBehaviour} from './engine-behaviour.js'
 import type {KvPathSpec} from './disaggregated.js'
 
@@ -118,6 +118,12 @@ function applyOverrides(base: BackendConfig, catalog: Catalog, overrides: Backen
     if (replicas !== undefined) {
       if (!(Number.isSafeInteger(replicas) && replicas >= 1)) throw new TracebenchError(`replicas for ${name}: expected a positive integer, got ${replicas}`)
       pool.replicas = replicas
+    }
+    if (pool.replicas > maxPoolReplicas) {
+      throw new TracebenchError(
+        `backend ${config.name}, pool ${name}: ${pool.replicas.toLocaleString('en-US')} replicas; tracebench simulates at most ${maxPoolReplicas.toLocaleString('en-US')} per pool (it keeps state per replica)`,
+        {code: 'TOO_MANY_REPLICAS'},
+      )
     }
   }
   for (const name of [...Object.keys(typeof scale === 'object' ? scale : {}), ...Object.keys(overrides.poolReplicas ?? {})]) {

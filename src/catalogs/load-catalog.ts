@@ -1,9 +1,9 @@
 import {readFileSync} from 'node:fs'
 import {isAbsolute, relative, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {parseDocument} from 'yaml'
 import type {z} from 'zod'
 import {ConfigError, TracebenchError, unknownNameMessage} from '../common/errors.js'
+import {parseYamlFile} from '../common/yaml-file.js'
 import type {Precision} from '../cost/types.js'
 import {
   catalogFileSchema,
@@ -143,13 +143,7 @@ export function readCatalogFile(file: string): CatalogFile {
   } catch (error) {
     throw new ConfigError(`${shown}: cannot read catalog file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  const document = parseDocument(text)
-  if (document.errors.length > 0) {
-    const first = document.errors[0]!
-    const line = first.linePos?.[0]?.line
-    throw new ConfigError(`${shown}${line === undefined ? '' : `:${line}`}: invalid YAML: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`)
-  }
-  const raw: unknown = document.toJS()
+  const raw = parseYamlFile(text, shown).value
   const parsed = catalogFileSchema.safeParse(raw ?? {}, {reportInput: true})
   if (!parsed.success) throw new ConfigError(formatCatalogIssue(shown, parsed.error.issues[0]!))
   for (const section of ['hardware', 'models', 'links', 'precisions'] as const) {

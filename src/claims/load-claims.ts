@@ -1,11 +1,12 @@
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {dirname, isAbsolute, relative, resolve} from 'node:path'
-import {LineCounter, parseDocument, type Document} from 'yaml'
+import type {Document, LineCounter} from 'yaml'
 import type {z} from 'zod'
 import {listPresetNames, loadBackendConfig, looksLikeBackendFile} from '../backends/load-backend.js'
 import {isEndpointSpec} from '../http/endpoint-config.js'
 import {loadCatalog} from '../catalogs/load-catalog.js'
 import {ConfigError, TracebenchError, unknownNameMessage} from '../common/errors.js'
+import {parseYamlFile} from '../common/yaml-file.js'
 import {parseMetricRef, parseSlo, type MetricRef, type Slo} from '../metrics/slo.js'
 import {
   claimsFileSchema,
@@ -109,14 +110,7 @@ export function loadClaimsFile(path: string): ClaimsFile {
 
 /** Parses and validates claims YAML; `path` names the file in errors and anchors relative paths. */
 export function parseClaimsText(text: string, path: string): ClaimsFile {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, {prettyErrors: false, lineCounter})
-  if (document.errors.length > 0) {
-    const first = document.errors[0]!
-    const line = first.linePos?.[0]?.line ?? (first.pos === undefined ? undefined : lineCounter.linePos(first.pos[0]).line)
-    throw new ConfigError(`${path}${line === undefined ? '' : `:${line}`}: invalid YAML: ${first.message.split('\n')[0]}`)
-  }
-  const raw = document.toJS() as unknown
+  const {document, lineCounter, value: raw} = parseYamlFile(text, path)
   const located = createLocator(path, document, lineCounter, raw)
   const parsed = claimsFileSchema.safeParse(raw ?? {}, {reportInput: true})
   if (!parsed.success) throw new ConfigError(formatSchemaIssue(located, raw, parsed.error.issues[0]!))

@@ -1,12 +1,22 @@
 import {Command} from '@oclif/core'
 import {TracebenchError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
+import {escapeControlChars} from './terminal-text.js'
 
 /**
  * Base for every tracebench command: user errors (TracebenchError) are printed as one
  * clear line with their exit code and no stack trace; anything else is an internal error.
  */
 export abstract class TracebenchCommand extends Command {
+  /** Every line printed for people is escaped: names and values from files cannot drive the terminal. */
+  override log(message = '', ...args: unknown[]): void {
+    super.log(escapeControlChars(message), ...args.map((arg) => (typeof arg === 'string' ? escapeControlChars(arg) : arg)))
+  }
+
+  override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(escapeControlChars(message), ...args.map((arg) => (typeof arg === 'string' ? escapeControlChars(arg) : arg)))
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof TracebenchError) {
       const hint = error.suggestions.length > 0 ? `\nHint: ${error.suggestions.join('\n      ')}` : ''

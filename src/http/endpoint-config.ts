@@ -1,8 +1,8 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {basename, extname} from 'node:path'
-import {parseDocument} from 'yaml'
 import {z} from 'zod'
 import {ConfigError, TracebenchError} from '../common/errors.js'
+import {parseYamlFile} from '../common/yaml-file.js'
 import {oneOf, positiveInt, text} from '../common/schema-fields.js'
 import {formatIssues} from '../metrics/results-file.js'
 
@@ -153,12 +153,7 @@ const endpointFileSchema = z.strictObject({
 /** Reads an endpoint file (YAML or JSON, `kind: openai`); errors name the file and the field. */
 export function readEndpointFile(file: string): EndpointConfig {
   if (!existsSync(file)) throw new TracebenchError(`${file}: endpoint file not found`)
-  const document = parseDocument(readFileSync(file, 'utf8'), {prettyErrors: false})
-  if (document.errors.length > 0) {
-    const first = document.errors[0]!
-    throw new ConfigError(`${file}${first.linePos?.[0] === undefined ? '' : `:${first.linePos[0].line}`}: invalid YAML: ${first.message.split('\n')[0]}`)
-  }
-  const parsed = endpointFileSchema.safeParse(document.toJS() ?? {})
+  const parsed = endpointFileSchema.safeParse(parseYamlFile(readFileSync(file, 'utf8'), file).value ?? {})
   if (!parsed.success) throw new ConfigError(`${file}: invalid endpoint file: ${formatIssues(parsed.error.issues)}`)
   const f = parsed.data
   for (const header of Object.keys(f.headers ?? {})) {

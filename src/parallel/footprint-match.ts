@@ -1,5 +1,5 @@
 import {loadCatalog, type Catalog} from '../catalogs/load-catalog.js'
-import {listPools, type BackendConfig} from '../backends/backend-config.js'
+import {listPools, maxPoolReplicas, type BackendConfig} from '../backends/backend-config.js'
 import {loadBackendConfig} from '../backends/load-backend.js'
 import {resolveBackend} from '../backends/resolve-backend.js'
 import {TracebenchError} from '../common/errors.js'
@@ -40,7 +40,9 @@ export function matchFootprint(backend: string | BackendConfig, target: Footprin
     Object.fromEntries(Object.entries(base).map(([name, r]) => [name, Math.max(1, Math.round(r * factor))]))
   const footprintOf = (poolReplicas: Record<string, number>): Footprint =>
     toResultsFootprint(resolveBackend(config, catalog, {model: options.model, poolReplicas}).footprint)
-  const fits = (poolReplicas: Record<string, number>) => readFootprintUnit(footprintOf(poolReplicas), target.unit) <= target.value * (1 + 1e-9)
+  const withinTarget = (poolReplicas: Record<string, number>) => readFootprintUnit(footprintOf(poolReplicas), target.unit) <= target.value * (1 + 1e-9)
+  const overCap = (poolReplicas: Record<string, number>) => Math.max(...Object.values(poolReplicas)) > maxPoolReplicas
+  const fits = (poolReplicas: Record<string, number>) => !overCap(poolReplicas) && withinTarget(poolReplicas)
 
   const smallest = replicasAt(0)
   if (!fits(smallest)) {
@@ -57,12 +59,19 @@ export function matchFootprint(backend: string | BackendConfig, target: Footprin
   while (fits(replicasAt(hi))) {
     lo = hi
     hi *= 2
-    if (hi > 1e7) throw new TracebenchError(`--footprint ${formatFootprintTarget(target)} is too large to match for backend ${config.name}`, {code: 'FOOTPRINT_TOO_LARGE'})
   }
   for (let i = 0; i < 60 && hi - lo > 1e-9 * hi; i++) {
     const mid = (lo + hi) / 2
     if (fits(replicasAt(mid))) lo = mid
     else hi = mid
+  }
+  // Stopped by the replica limit rather than by the footprint: the target is out of reach.
+  const above = replicasAt(hi)
+  if (overCap(above) && withinTarget(Object.fromEntries(Object.entries(above).map(([name, r]) => [name, Math.min(r, maxPoolReplicas)])))) {
+    throw new TracebenchError(
+      `--footprint ${formatFootprintTarget(target)} is too large for backend ${config.name}: it needs more than ${maxPoolReplicas.toLocaleString('en-US')} replicas of a pool, the most tracebench simulates`,
+      {code: 'FOOTPRINT_TOO_LARGE'},
+    )
   }
   const poolReplicas = replicasAt(lo)
   return {target, poolReplicas, footprint: footprintOf(poolReplicas), baseReplicas: base, baseFootprint: footprintOf(base)}

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress'
+import {escapeControlChars} from '../common/terminal-text.js'
 
 /*
  * Drawing only: no business logic lives here (and it is left out of the tests' coverage
@@ -30,8 +31,13 @@ export function chooseProgressMode(options: {json: boolean; stream?: NodeJS.Writ
 
 export function createProgressReporter(mode: ProgressMode, title: string, stream: NodeJS.WritableStream = process.stderr): ProgressReporter {
   if (mode === 'silent') return {update() {}, note() {}, stop() {}}
-  if (mode === 'lines') return createLineReporter(title, stream)
-  return createBarReporter(title, stream)
+  const reporter = mode === 'lines' ? createLineReporter(title, stream) : createBarReporter(title, stream)
+  // Details and notes carry names from files (backends, claims): escaped like every printed line.
+  return {
+    update: (done, total, detail) => reporter.update(done, total, escapeControlChars(detail)),
+    note: (line) => reporter.note(escapeControlChars(line)),
+    stop: () => reporter.stop(),
+  }
 }
 
 function createLineReporter(title: string, stream: NodeJS.WritableStream): ProgressReporter {

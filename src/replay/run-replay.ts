@@ -286,9 +286,16 @@ export function describeBackend(backend: ResolvedBackend): ResultsFile['backend'
   }
 }
 
+/** Rate scales beyond these stretch or squeeze arrival times out of what integer microseconds hold. */
+const minRateScale = 1e-6
+const maxRateScale = 1e6
+
 function checkRateScale(rateScale: number): number {
   if (!(typeof rateScale === 'number' && Number.isFinite(rateScale) && rateScale > 0)) {
     throw new TracebenchError(`--rate-scale: expected a positive number (1 = the trace's own rate), got ${rateScale}`)
+  }
+  if (rateScale < minRateScale || rateScale > maxRateScale) {
+    throw new TracebenchError(`--rate-scale: expected a number from ${minRateScale} to ${maxRateScale} (1 = the trace's own rate), got ${rateScale}`)
   }
   return rateScale
 }

@@ -1,5 +1,6 @@
 import {CsvError, Parser} from 'csv-parse'
 import {TraceParseError, TracebenchError} from '../common/errors.js'
+import {maxLineChars} from './jsonl-lines.js'
 import type {RowSink} from './row-sink.js'
 
 /**
@@ -15,19 +16,25 @@ export async function* parseCsvRows(
   sink: RowSink,
   onRow: (fields: string[], line: number) => void,
 ): AsyncGenerator<void> {
+  // The line after the last complete record: where a record that never ends (an unclosed
+  // quote) began, which csv-parse does not say (it reports the line where the file ends).
+  let recordStartLine = 1
   const parser = new Parser({
     bom: true,
     skip_empty_lines: true,
     // Column counts are checked by the format readers, which know the column names.
     relax_column_count: true,
+    // A runaway quoted field or a file without newlines stops here instead of filling memory.
+    max_record_size: maxLineChars,
     skip_records_with_error: sink.options.skipInvalid,
     on_skip: (error) => {
       if (error === undefined) return
       sink.stats.rowsRead++
-      sink.reject(describeCsvError(sink.file, error))
+      sink.reject(describeCsvError(sink.file, error, recordStartLine))
     },
     on_record: (fields: string[], context) => {
       onRow(fields, context.lines)
+      recordStartLine = context.lines + 1
       return null
     },
   })
@@ -50,15 +57,21 @@ export async function* parseCsvRows(
     yield
   } catch (error) {
     if (error instanceof TracebenchError) throw error
-    if (error instanceof CsvError) throw new TraceParseError(describeCsvError(sink.file, error))
+    if (error instanceof CsvError) throw new TraceParseError(describeCsvError(sink.file, error, recordStartLine))
     throw error
   } finally {
     parser.destroy()
   }
 }
 
-function describeCsvError(file: string, error: CsvError): string {
+function describeCsvError(file: string, error: CsvError, recordStartLine = 1): string {
   const line = (error as CsvError & {lines?: number}).lines
+  if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return `${file}:${recordStartLine}: CSV: a quoted field opened in the row starting on line ${recordStartLine} is never closed (the file ends inside it, at line ${line ?? '?'}); expected a closing "`
+  }
+  if (error.code === 'CSV_MAX_RECORD_SIZE') {
+    return `${file}:${recordStartLine}: CSV: the row starting on line ${recordStartLine} is longer than ${maxLineChars / (1 << 20)} MiB (an unclosed quote, or not a CSV file?); expected rows of a few dozen characters`
+  }
   const where = line === undefined ? file : `${file}:${line}`
   return `${where}: CSV: expected well-formed CSV, got ${error.message.replace(/ at line \d+/, '')}`
 }

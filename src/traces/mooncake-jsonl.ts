@@ -65,7 +65,7 @@ export function readMooncakeJsonl(chunks: AsyncIterable<Buffer>, sink: RowSink):
     const rawTime = timestamp === undefined ? `${arrivalUs / 1000} (from delay)` : (timestamp as number)
     if (outputTokens === 0) sink.acceptZeroOutput(record, line, rawTime, 'output_length')
     else sink.accept(record, line, rawTime)
-  })
+  }, sink.file)
 }
 
 function isNonNegativeNumber(value: unknown): value is number {

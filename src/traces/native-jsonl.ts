@@ -41,5 +41,5 @@ export function readNativeJsonl(chunks: AsyncIterable<Buffer>, sink: RowSink): A
       sink.warn(`${sink.file}:${line}: ignoring unknown field "${field}" (reported once)`)
     }
     sink.accept(record, line, record.arrivalUs)
-  })
+  }, sink.file)
 }

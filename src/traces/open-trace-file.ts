@@ -8,11 +8,11 @@ import {TraceParseError, TracebenchError} from '../common/errors.js'
 const readChunkBytes = 1 << 20
 
 /**
- * The most a gzip stream may expand, after its first 64 MiB: real traces compress 5 to 20
+ * The most a gzip stream may expand, after its first 16 MiB: real traces compress 5 to 20
  * times; a stream of zeros or blank lines compresses about 1,000 times (a "gzip bomb").
  */
 const maxGzipRatio = 200
-const gzipRatioAllowanceBytes = 64 << 20
+const gzipRatioAllowanceBytes = 16 << 20
 
 /** What a trace path names: a regular file (read again at will), or a stream read once (a FIFO, a device, `-` for standard input). */
 export type TraceFileKind = 'file' | 'stream'

@@ -4,6 +4,9 @@ import {describeValue, formatRowError} from './field-parsers.js'
 import type {TraceRecord, TraceSource} from './trace-record.js'
 import {describeReadWarnings, maxSkippedExamples, type TraceReadStats} from './trace-read-stats.js'
 
+/** 2^53 microseconds, in years: the span integer microseconds hold exactly. */
+const maxTraceYears = Math.floor(Number.MAX_SAFE_INTEGER / 1e6 / 86400 / 365.25)
+
 export interface RowSinkOptions {
   skipInvalid: boolean
   strict: boolean
@@ -50,6 +53,15 @@ export class RowSink {
    * `rawTime` is the time as written in the file, quoted in order messages.
    */
   accept(record: TraceRecord, line: number, rawTime: string | number): void {
+    // Times are integer microseconds; past 2^53 (285 years) they lose precision silently.
+    if (!Number.isSafeInteger(record.arrivalUs)) {
+      this.reject(formatRowError(this.file, line, this.timeField, `a time that fits in microseconds (at most ${maxTraceYears} years after the clock's origin)`, describeValue(rawTime)))
+      return
+    }
+    if (record.thinkTimeUs !== undefined && !Number.isSafeInteger(record.thinkTimeUs)) {
+      this.reject(formatRowError(this.file, line, 'think time', `a delay that fits in microseconds (at most ${maxTraceYears} years)`, String(record.thinkTimeUs / 1000)))
+      return
+    }
     const result = this.order.offer(record)
     if (result === 'in-order') {
       this.latestRawTime = rawTime
