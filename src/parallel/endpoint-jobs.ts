@@ -2,7 +2,7 @@ import {isEndpointSpec, resolveEndpoint} from '../http/endpoint-config.js'
 import type {ResultsFile} from '../metrics/results-file.js'
 import {runEndpointReplay} from '../replay/run-endpoint-replay.js'
 import type {ReplayOptions} from '../replay/run-replay.js'
-import type {ReplayPool} from './pool.js'
+import {RunStoppedError, type ReplayPool} from './pool.js'
 
 /**
  * A pool that also runs points against real endpoints. Simulated points go to the thread
@@ -25,21 +25,24 @@ export function withEndpointJobs(inner: ReplayPool): ReplayPool {
     get inProcess() {
       return inner.inProcess
     },
-    async run(jobs, onProgress) {
+    async run(jobs, onProgress, options = {}) {
       const endpointAt = jobs.map((job) => typeof job.backend === 'string' && isEndpointSpec(job.backend))
-      if (!endpointAt.includes(true)) return inner.run(jobs, onProgress)
+      if (!endpointAt.includes(true)) return inner.run(jobs, onProgress, options)
       const simulatedIndices = jobs.map((_, i) => i).filter((i) => !endpointAt[i])
       const out = new Array<ResultsFile>(jobs.length)
       let done = 0
       const simulated = await inner.run(
         simulatedIndices.map((i) => jobs[i]!),
-        onProgress === undefined ? undefined : (p) => onProgress({done: ++done, total: jobs.length, jobIndex: simulatedIndices[p.jobIndex]!}),
+        onProgress === undefined ? undefined : (p) => onProgress({done: ++done, total: jobs.length, jobIndex: simulatedIndices[p.jobIndex]!, results: p.results}),
+        options,
       )
       simulatedIndices.forEach((jobIndex, k) => (out[jobIndex] = simulated[k]!))
       for (let i = 0; i < jobs.length; i++) {
         if (!endpointAt[i]) continue
-        out[i] = await oneAtATime(() => runEndpointJob(jobs[i]!))
-        onProgress?.({done: ++done, total: jobs.length, jobIndex: i})
+        if (options.signal?.aborted === true) throw new RunStoppedError()
+        const results = await oneAtATime(() => runEndpointJob(jobs[i]!))
+        out[i] = results
+        await onProgress?.({done: ++done, total: jobs.length, jobIndex: i, results})
       }
       return out
     },
@@ -60,6 +63,7 @@ function runEndpointJob(job: ReplayOptions): Promise<ResultsFile> {
     argv: job.argv,
     traceFormat: job.traceFormat,
     skipInvalid: job.skipInvalid,
+    read: job.read,
     ...job.http?.harness,
   })
 }
