@@ -4,7 +4,8 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {findCapacityDetailed} from '../../src/parallel/capacity-search.js'
 import {runSweep} from '../../src/parallel/sweep.js'
-import {evaluateSlo, parseSlo} from '../../src/metrics/slo.js'
+import {evaluateSlo} from '../../src/metrics/read-metric.js'
+import {parseSlo} from '../../src/metrics/slo.js'
 import {startFixtureServer, type FixtureServer} from './fixture-server.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tracebench-endpoint-sweep-'))
