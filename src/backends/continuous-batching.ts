@@ -109,8 +109,14 @@ export class BatchingReplica implements EventHandler {
   private iterationHasDecodes = false
   /** The last sequence given a prompt chunk in the iteration being planned. */
   private lastChunkSeq: Sequence | null = null
-  /** Prompt tokens still to prefill: waiting prompts plus what admitted ones have left (for routing). */
-  queuedTokens = 0
+  /**
+   * Where `load` and `queuedTokens` live: slot `loadSlot` of arrays the router shares
+   * among a pool's replicas (see useLoadSlots), so that its scan for the least loaded
+   * replica reads two small typed arrays rather than a field of each replica object.
+   */
+  private loads: Int32Array = new Int32Array(1)
+  private queued: Float64Array = new Float64Array(1)
+  private loadSlot = 0
   /** Tokens of a static KV slot (0: paged KV cache). */
   private readonly slotTokens: number
   /** Counters for reports and tests. */
@@ -147,7 +153,31 @@ export class BatchingReplica implements EventHandler {
    * transfer, joining, running), for routing. A counter, not a sum: the router reads it
    * for every replica on every arrival.
    */
-  load = 0
+  get load(): number {
+    return this.loads[this.loadSlot]!
+  }
+
+  set load(value: number) {
+    this.loads[this.loadSlot] = value
+  }
+
+  /** Prompt tokens still to prefill: waiting prompts plus what admitted ones have left (for routing). */
+  get queuedTokens(): number {
+    return this.queued[this.loadSlot]!
+  }
+
+  set queuedTokens(value: number) {
+    this.queued[this.loadSlot] = value
+  }
+
+  /** Moves `load` and `queuedTokens` into slot `slot` of a pool's shared arrays (the router's). */
+  useLoadSlots(loads: Int32Array, queued: Float64Array, slot: number): void {
+    loads[slot] = this.load
+    queued[slot] = this.queuedTokens
+    this.loads = loads
+    this.queued = queued
+    this.loadSlot = slot
+  }
 
   get queueDepth(): number {
     return this.waiting.length + this.kvWaiting.length

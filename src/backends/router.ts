@@ -25,6 +25,9 @@ export class ReplicaRouter {
   private readonly sessions = new Map<string, number>()
   /** Prefix hash id -> replica the last request with that block was routed to. */
   private readonly blockOwners = new DenseIdMap()
+  /** Every replica's load and queued prompt tokens, by replica index (the replicas keep them here). */
+  private readonly loads: Int32Array
+  private readonly queued: Float64Array
 
   constructor(
     private readonly replicas: readonly BatchingReplica[],
@@ -32,7 +35,11 @@ export class ReplicaRouter {
     private readonly sessionAffinity: boolean,
     private readonly rng: SeededRandom,
     private readonly maxImbalance = 4,
-  ) {}
+  ) {
+    this.loads = new Int32Array(replicas.length)
+    this.queued = new Float64Array(replicas.length)
+    replicas.forEach((replica, i) => replica.useLoadSlots(this.loads, this.queued, i))
+  }
 
   pick(seq: Sequence): number {
     const sessionId = seq.sessionId
@@ -98,17 +105,18 @@ export class ReplicaRouter {
         // never negative, so the first idle replica (nothing assigned, nothing queued) is
         // the least loaded one with the lowest index: the scan stops there, which at
         // moderate load is a few replicas into a pool of dozens.
+        const loads = this.loads
+        const queued = this.queued
         let best = 0
-        let bestLoad = replicas[0]!.load
-        let bestQueued = replicas[0]!.queuedTokens
+        let bestLoad = loads[0]!
+        let bestQueued = queued[0]!
         if (bestLoad === 0 && bestQueued === 0) return 0
         for (let i = 1; i < n; i++) {
-          const r = replicas[i]!
-          const load = r.load
-          if (load < bestLoad || (load === bestLoad && r.queuedTokens < bestQueued)) {
+          const load = loads[i]!
+          if (load < bestLoad || (load === bestLoad && queued[i]! < bestQueued)) {
             best = i
             bestLoad = load
-            bestQueued = r.queuedTokens
+            bestQueued = queued[i]!
             if (load === 0 && bestQueued === 0) break
           }
         }

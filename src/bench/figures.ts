@@ -32,7 +32,13 @@ let previous: PreviousFigures | undefined
 const reported: Figure[] = []
 
 function previousFigures(): PreviousFigures {
-  previous ??= JSON.parse(readFileSync(previousFile, 'utf8')) as PreviousFigures
+  if (previous === undefined) {
+    try {
+      previous = JSON.parse(readFileSync(previousFile, 'utf8')) as PreviousFigures
+    } catch {
+      previous = {version: 'none', measured: `no ${previousFile}`, figures: {}}
+    }
+  }
   return previous
 }
 

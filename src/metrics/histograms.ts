@@ -1,6 +1,9 @@
-import {build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type JsHistogram} from 'hdr-histogram-js'
+import {build, decodeFromCompressedBase64, type JsHistogram} from 'hdr-histogram-js'
 import {TracebenchError} from '../common/errors.js'
+import {encodeCounts, histogramSettings, scanPercentiles, summarizeCounts, userSpeedOfCounts, type BucketCounts} from './histogram-counts.js'
 import type {MetricSummary, UserSpeedSummary} from './summary-schema.js'
+
+export {histogramSettings} from './histogram-counts.js'
 
 /**
  * The only place histograms are created. Settings are fixed so that every histogram in
@@ -14,13 +17,9 @@ import type {MetricSummary, UserSpeedSummary} from './summary-schema.js'
  *   exact integers up to 2^53 (a 32-bit count overflows at ~4e9 ITL gaps).
  * - Encoding is the library's compressed base64 (HdrHistogram V2 + deflate), readable by
  *   the Java/Go/Rust HdrHistogram ports too.
+ * - Summaries, percentiles and encodings are computed from the bucket counts
+ *   (histogram-counts.ts), with the library's arithmetic but without a method call per bucket.
  */
-export const histogramSettings = {
-  lowestDiscernibleValue: 1,
-  highestTrackableValue: 7 * 24 * 3600 * 1_000_000,
-  numberOfSignificantValueDigits: 3,
-  bitBucketSize: 64,
-} as const
 
 export type LatencyHistogram = JsHistogram
 
@@ -60,7 +59,18 @@ export function recordValueUs(histogram: LatencyHistogram, valueUs: number, coun
 }
 
 export function encodeHistogram(histogram: LatencyHistogram): string {
-  return encodeIntoCompressedBase64(histogram)
+  return encodeCounts(bucketCountsOf(histogram))
+}
+
+/**
+ * The bucket counts of a histogram, up to its largest value. Every histogram here has the
+ * project's layout: created by createLatencyHistogram, or decoded and checked by decodeHistogram.
+ */
+export function bucketCountsOf(histogram: LatencyHistogram): BucketCounts {
+  const limit = histogram.countsArrayIndex(histogram.maxValue) + 1
+  const counts = new Float64Array(limit)
+  for (let i = 0; i < limit; i++) counts[i] = histogram.getCountAtIndex(i)
+  return {counts, total: histogram.totalCount, limit}
 }
 
 /** Decodes a compressed base64 histogram; `label` (e.g. `a.json: metrics.ttft.histogram`) names it in errors. */
@@ -105,7 +115,6 @@ export function mergeHistograms(...inputs: Array<LatencyHistogram | string>): La
   return merged
 }
 
-const round3 = (x: number): number => Math.round(x * 1000) / 1000
 const usToMs = (us: number): number => us / 1000
 
 /** The value at a percentile (0 < p <= 100) in milliseconds, or null when empty. */
@@ -114,34 +123,13 @@ export function valueAtPercentileMs(histogram: LatencyHistogram, percentile: num
   return usToMs(histogram.getValueAtPercentile(percentile))
 }
 
-/** Percentiles in a summary, ascending: min (0), p50, p90, p95, p99, p999, max (100). */
-const summaryPercentiles: readonly number[] = [0, 50, 90, 95, 99, 99.9, 100]
-const summaryValuesUs: number[] = new Array<number>(summaryPercentiles.length).fill(0)
-
 /**
- * Count, mean, min, max and the summary percentiles in milliseconds. Every statistic is
- * null when the histogram is empty: "no data" is never shown as 0. Percentiles follow
- * HdrHistogram (the highest value equivalent to the ranked one), min the lowest, and the
- * mean weights each bucket's median value, so a decoded histogram summarises exactly
- * like the one that was recorded. One pass over the buckets gives all of them (the
- * library walks the buckets once per percentile and once more for the mean).
+ * Count, mean, min, max and the summary percentiles in milliseconds (summarizeCounts):
+ * every statistic is null when the histogram is empty, and a decoded histogram
+ * summarises exactly like the one that was recorded.
  */
 export function summarizeHistogram(histogram: LatencyHistogram): MetricSummary {
-  const count = histogram.totalCount
-  if (count === 0) return {count: 0, mean: null, min: null, max: null, p50: null, p90: null, p95: null, p99: null, p999: null}
-  const v = summaryValuesUs
-  const totalUs = scanPercentiles(histogram, summaryPercentiles, v)
-  return {
-    count,
-    mean: round3(usToMs(totalUs / count)),
-    min: usToMs(v[0] as number),
-    max: usToMs(v[6] as number),
-    p50: usToMs(v[1] as number),
-    p90: usToMs(v[2] as number),
-    p95: usToMs(v[3] as number),
-    p99: usToMs(v[4] as number),
-    p999: usToMs(v[5] as number),
-  }
+  return summarizeCounts(bucketCountsOf(histogram))
 }
 
 /**
@@ -150,87 +138,22 @@ export function summarizeHistogram(histogram: LatencyHistogram): MetricSummary {
  */
 export function valuesAtPercentilesUs(histogram: LatencyHistogram, percentiles: readonly number[]): number[] {
   const out = new Array<number>(percentiles.length).fill(0)
-  scanPercentiles(histogram, percentiles, out)
+  scanPercentiles(bucketCountsOf(histogram), percentiles, out)
   return out
 }
 
-/** ulp as hdr-histogram-js computes it (its percentile ranks depend on it). */
-const ulp = (x: number): number => Math.pow(2, Math.floor(Math.log2(x)) - 52)
-
-/**
- * Fills `out` with the values at ascending `percentiles` exactly as getValueAtPercentile
- * ranks them (same rounding of the rank, same equivalent value), and returns the sum of
- * count x bucket median over all buckets, in index order as `histogram.mean` adds it.
- */
-function scanPercentiles(histogram: LatencyHistogram, percentiles: readonly number[], out: number[]): number {
-  const total = histogram.totalCount
-  const n = percentiles.length
-  let k = 0
-  let rank = n > 0 ? rankOf(percentiles[0] as number, total) : 0
-  let running = 0
-  let weighted = 0
-  const length = histogram.countsArrayLength
-  for (let i = 0; i < length && running < total; i++) {
-    const c = histogram.getCountAtIndex(i)
-    if (c === 0) continue
-    running += c
-    const valueAtIndex = histogram.valueFromIndex(i)
-    weighted += histogram.medianEquivalentValue(valueAtIndex) * c
-    while (k < n && running >= rank) {
-      out[k] = percentiles[k] === 0 ? histogram.lowestEquivalentValue(valueAtIndex) : histogram.highestEquivalentValue(valueAtIndex)
-      k++
-      if (k < n) rank = rankOf(percentiles[k] as number, total)
-    }
-  }
-  for (; k < n; k++) out[k] = 0
-  return weighted
-}
-
-/** The count a percentile reaches, rounded up as getValueAtPercentile does (at least the first entry). */
-function rankOf(percentile: number, total: number): number {
-  const fpCount = (Math.min(percentile, 100) / 100) * total
-  return Math.max(Math.ceil(fpCount - ulp(fpCount)), 1)
-}
-
-/**
- * Per-user decode speed (tok/s = 1e6 / tpot us) from the TPOT histogram. Percentiles
- * invert: the slowest 10% of users are the top 10% of TPOT, so userSpeed.p10 = 1e6 /
- * tpot.p90. The mean is the mean of per-request speeds (buckets weighted by count, at
- * their median value); a TPOT of 0 (an infinitely fast user) is left out of it.
- */
+/** Per-user decode speed (tok/s = 1e6 / tpot us) from the TPOT histogram (userSpeedOfCounts). */
 export function summarizeUserSpeed(tpot: LatencyHistogram): UserSpeedSummary {
-  if (tpot.totalCount === 0) return {p10: null, p50: null, p90: null, mean: null}
-  // userSpeed p10, p50, p90 are tpot p90, p50, p10 (one pass for the three).
-  const [tpotP10Us, tpotP50Us, tpotP90Us] = valuesAtPercentilesUs(tpot, [10, 50, 90]) as [number, number, number]
-  return {
-    p10: speedOf(tpotP90Us),
-    p50: speedOf(tpotP50Us),
-    p90: speedOf(tpotP10Us),
-    mean: meanUserSpeed(tpot),
-  }
+  return userSpeedOfCounts(bucketCountsOf(tpot))
 }
 
-const speedOf = (tpotUs: number): number | null => (tpotUs > 0 ? round3(1e6 / tpotUs) : null)
+const round3 = (x: number): number => Math.round(x * 1000) / 1000
 
 /** userSpeed.pX in tok/s from the TPOT histogram, or null when empty or infinite. */
 export function userSpeedAtPercentile(tpot: LatencyHistogram, percentile: number): number | null {
   if (tpot.totalCount === 0) return null
   // 100 - 99.9 is 0.0999...; round so the complementary rank is the intended one.
   const complement = Math.round((100 - percentile) * 1e9) / 1e9
-  return speedOf(complement === 0 ? tpot.getValueAtPercentile(0) : tpot.getValueAtPercentile(complement))
-}
-
-function meanUserSpeed(tpot: LatencyHistogram): number | null {
-  const lastIndex = tpot.countsArrayIndex(tpot.maxValue)
-  let weighted = 0
-  let counted = 0
-  for (let i = 0; i <= lastIndex; i++) {
-    const n = tpot.getCountAtIndex(i)
-    if (n === 0) continue
-    const us = tpot.medianEquivalentValue(tpot.valueFromIndex(i))
-    if (us <= 0) continue
-    weighted += (n * 1e6) / us
-    counted += n
-  }
-  return counted === 0 ? null : round3(weighted / counted)
+  const us = complement === 0 ? tpot.getValueAtPercentile(0) : tpot.getValueAtPercentile(complement)
+  return us > 0 ? round3(1e6 / us) : null
 }

@@ -1,35 +1,16 @@
-import {createLatencyHistogram, histogramSettings, type LatencyHistogram} from './histograms.js'
+import {histogramSettings, latencyIndex, type BucketCounts} from './histogram-counts.js'
+import {createLatencyHistogram, type LatencyHistogram} from './histograms.js'
 
 const maxUs = histogramSettings.highestTrackableValue
-/** Values below this share bucket 0 (one count per microsecond); it is the library's subBucketCount. */
-const subBucketCount = 2048
-/** log2 of half the sub-bucket count: each bucket above 0 holds 1,024 counts. */
-const halfMagnitude = 10
 const countsLength = createLatencyHistogram().countsArrayLength
 
 /**
- * The counts array index of a whole number of microseconds in 0..maxUs, exactly as the
- * histogram library computes it (`countsArrayIndex`), in integer arithmetic: bucket =
- * max(floor(log2 v) - 10, 0), index = bucket x 1024 + floor(v / 2^bucket). The library
- * takes a log2, a pow and a division per value.
- */
-export function latencyIndex(us: number): number {
-  if (us < subBucketCount) return us
-  if (us <= 0x7fffffff) {
-    const bucket = 31 - Math.clz32(us) - halfMagnitude
-    return (bucket << halfMagnitude) + (us >>> bucket)
-  }
-  // Above 2^31 us (36 minutes) log2 is exact enough for whole numbers below 2^40.
-  const bucket = Math.floor(Math.log2(us)) - halfMagnitude
-  return bucket * 1024 + Math.floor(us / 2 ** bucket)
-}
-
-/**
- * Latencies counted in the bucket layout of the project's histograms, and handed over as
- * one (`toHistogram`) when a replay ends. Recording into the library's histogram
+ * Latencies counted in the bucket layout of the project's histograms: the results of a
+ * replay are summarized and encoded from these counts (histogram-counts.ts), or handed
+ * over as a library histogram (`toHistogram`). Recording into the library's histogram
  * directly cost about a quarter of a simulated replay; this holds the same counts, total,
- * minimum and maximum, so the histogram it builds (its summary and its encoding) is the
- * one the values recorded one by one would give.
+ * minimum and maximum, so its summary, its encoding and the histogram it builds are
+ * those the values recorded one by one would give.
  *
  * Out-of-range values are clamped as `recordValueUs` does: negative ones to 0, those
  * above the highest trackable value to it; `clamped` counts them. NaN is a caller's bug
@@ -63,6 +44,11 @@ export class LatencyCounts {
     this.total += count
     if (us > this.max) this.max = us
     if (us !== 0 && us < this.minNonZero) this.minNonZero = us
+  }
+
+  /** The counts up to the largest value recorded (shared, not copied: read them before recording more). */
+  bucketCounts(): BucketCounts {
+    return {counts: this.counts, total: this.total, limit: latencyIndex(this.max) + 1}
   }
 
   /** A new histogram holding these counts. */

@@ -1,4 +1,5 @@
-import {encodeHistogram, summarizeHistogram, summarizeUserSpeed, type LatencyHistogram} from './histograms.js'
+import {encodeCounts, summarizeCounts, userSpeedOfCounts} from './histogram-counts.js'
+import {encodeHistogram, summarizeHistogram, type LatencyHistogram} from './histograms.js'
 import {LatencyCounts} from './latency-counts.js'
 import {computeCounters} from './rates.js'
 import type {RequestFailure, RequestOutcome, StateSample} from './request-outcome.js'
@@ -201,10 +202,9 @@ export class MetricsRecorder {
       counters.requestsPerS = computeCounters({...emptyTotals, completed: this.windowTotals.delivered}, durationUs).requestsPerS
       counters.outputTokensPerS = computeCounters({...emptyTotals, outputTokens: this.windowTotals.deliveredOutputTokens}, durationUs).outputTokensPerS
     }
-    const tpot = this.tpot.toHistogram()
     const metrics: MetricsSnapshot['metrics'] = {
       ttft: countsEntry(this.ttft),
-      tpot: entry(tpot, this.tpot.clamped),
+      tpot: countsEntry(this.tpot),
       itl: countsEntry(this.itl),
       e2e: countsEntry(this.e2e),
       queue: countsEntry(this.queue),
@@ -215,7 +215,7 @@ export class MetricsRecorder {
       window: {startUs, endUs, durationS: durationUs / 1e6},
       counters,
       metrics,
-      userSpeed: summarizeUserSpeed(tpot),
+      userSpeed: userSpeedOfCounts(this.tpot.bucketCounts()),
       timeseries: this.timeseries.finish(endUs),
     }
   }
@@ -229,7 +229,8 @@ export function buildMetricEntry(histogram: LatencyHistogram, clampedCount: numb
 }
 
 function countsEntry(counts: LatencyCounts): MetricEntry {
-  return entry(counts.toHistogram(), counts.clamped)
+  const buckets = counts.bucketCounts()
+  return {...summarizeCounts(buckets), histogram: encodeCounts(buckets), clampedCount: counts.clamped}
 }
 
 function entry(histogram: LatencyHistogram, clampedCount: number): MetricEntry {
