@@ -83,7 +83,9 @@ export function formatClaimsTable(report: ClaimsReport): string {
   const c = report.counts
   lines.push('', `${c.rows} results: ${c.supported} supported, ${c.notSupported} not supported, ${c.inconclusive} inconclusive`)
   const scope = report.gating === 'strict' ? 'every claim (--strict)' : 'claims marked gate: true'
-  lines.push(report.passed ? `gate passed (${scope})` : `gate FAILED: ${c.gatingFailures} result(s) of ${scope} not supported (exit ${report.exitCode})`)
+  const gating = report.claims.some((claim) => claim.rows.some((r) => r.gating))
+  if (!gating) lines.push('no gating claim: no claim is marked gate: true, so no verdict decides the exit code (--strict gates on every claim)')
+  else lines.push(report.passed ? `gate passed (${scope})` : `gate FAILED: ${c.gatingFailures} result(s) of ${scope} not supported (exit ${report.exitCode})`)
   return lines.join('\n')
 }
 

@@ -169,6 +169,9 @@ export interface CapacityEvaluation {
   /** Requests/s scheduled to arrive in the point's window, and completed in it. */
   offeredRequestsPerS: number | null
   deliveredRequestsPerS: number | null
+  /** Output tokens/s delivered in the window (all requests), and of requests that met every SLO. */
+  outputTokensPerS: number | null
+  goodputOutputTokensPerS: number | null
   /** Why the point failed (each failing SLO, and the load not being sustained); empty when it passed. */
   reasons: string[]
 }
@@ -352,6 +355,8 @@ function describeOutcome(
       file: e.value.file,
       offeredRequestsPerS: e.value.results.steadyState?.offeredRequestsPerS ?? null,
       deliveredRequestsPerS: e.value.results.steadyState?.deliveredRequestsPerS ?? null,
+      outputTokensPerS: e.value.results.counters.outputTokensPerS,
+      goodputOutputTokensPerS: e.value.results.counters.goodput?.outputTokensPerS ?? null,
       reasons: e.value.reasons,
     })),
     rounds: outcome.rounds,

@@ -5,6 +5,7 @@ import {renderProvenance} from './provenance.js'
 import type {ReportInputs} from './report-inputs.js'
 import type {ChartSection} from './report-section.js'
 import {buildClaimsSection, buildCrossoverSection, buildKvBandwidthSection} from './sections/claims.js'
+import {buildCapacityFootprintSection, buildCapacitySearchSection} from './sections/capacity.js'
 import {buildComparisonSection} from './sections/comparison.js'
 import {buildLatencySection} from './sections/latency.js'
 import {buildInteractivitySection, buildThroughputLoadSection, listSeries} from './sections/load.js'
@@ -22,6 +23,8 @@ export function buildChartSections(inputs: ReportInputs, runs: readonly Prepared
     buildLatencySection(runs),
     ...(comparison === null ? [] : [comparison]),
     buildThroughputLoadSection(runs, inputs.capacity ?? []),
+    // Capacity searches are drawn when one was given (no "not drawn" note for a plain sweep).
+    ...((inputs.capacity ?? []).length > 0 ? [buildCapacitySearchSection(inputs.capacity ?? []), buildCapacityFootprintSection(inputs.capacity ?? [])] : []),
     buildInteractivitySection(runs),
     buildTimelineSection(runs),
   ]
@@ -39,10 +42,13 @@ function describeInputs(inputs: ReportInputs, runs: readonly PreparedRun[]): {ti
   const parts: string[] = []
   if (runs.length > 0) parts.push(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${backends.length} backend${backends.length === 1 ? '' : 's'} (${backends.join(', ')}) on ${traces.join(', ')}`)
   if ((inputs.sweeps?.length ?? 0) > 0) parts.push(`${inputs.sweeps?.length} load sweep${inputs.sweeps?.length === 1 ? '' : 's'}`)
+  const searched = [...new Set((inputs.capacity ?? []).filter((c) => c.status !== undefined).map((c) => c.backend))]
+  if (searched.length > 0) parts.push(`capacity searches of ${searched.length} backend${searched.length === 1 ? '' : 's'} (${searched.join(', ')})`)
   if (claimCount > 0) parts.push(`${claimCount} claim${claimCount === 1 ? '' : 's'} checked`)
   const tool = runs[0]?.results.tool
   const subtitle = `${tool !== undefined ? `${tool.name} ${tool.version}` : 'tracebench'} report: ${parts.length > 0 ? parts.join('; ') : 'no inputs'}`
-  const title = inputs.title ?? (claimCount > 0 ? `tracebench: ${inputs.claims?.report.title ?? 'claims'}` : backends.length > 0 ? `tracebench: ${backends.join(' vs ')}` : 'tracebench report')
+  const named = backends.length > 0 ? backends : searched
+  const title = inputs.title ?? (claimCount > 0 ? `tracebench: ${inputs.claims?.report.title ?? 'claims'}` : named.length > 0 ? `tracebench: ${named.join(' vs ')}` : 'tracebench report')
   return {title, subtitle}
 }
 

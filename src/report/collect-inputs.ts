@@ -6,6 +6,7 @@ import {TracebenchError} from '../common/errors.js'
 import {comparisonSchemaId, validateComparisonFile} from '../compare/comparison-file.js'
 import {formatIssues, readResultsFile, resultsSchemaId, validateResults} from '../metrics/results-file.js'
 import {capacitySchemaId, readCapacityReport, type CapacityReport} from '../parallel/capacity-report.js'
+import {formatFootprint} from '../parallel/footprint-target.js'
 import {sweepIndexSchemaId, validateSweepIndex, type SweepIndex} from '../parallel/sweep-index.js'
 import type {ReportCapacity, ReportInputs, ReportSweep} from './report-inputs.js'
 
@@ -138,18 +139,45 @@ export async function readSweep(indexPath: string, index: SweepIndex): Promise<R
   return {path: indexPath, index, points}
 }
 
-/** Capacity marks for the load chart: one per backend whose search found a capacity. */
+/**
+ * Each backend's capacity search, for the load chart's marks (found and lower bounds only)
+ * and the capacity charts (every search, its points and per-footprint figures).
+ */
 export function describeCapacity(report: CapacityReport, path: string | null): ReportCapacity[] {
-  return report.results
-    .filter((r) => r.status !== 'not-reachable')
-    .map((r) => ({
-      backend: r.backend,
-      rateScale: r.rateScale,
-      outputTokensPerS: r.outputTokensPerS,
-      slos: r.slo,
-      lowerBound: r.lowerBound,
-      path,
-    }))
+  // Results are read loosely (older files lack the per-point and steady-state fields): every field is guarded.
+  return report.results.map((r) => ({
+    backend: r.backend,
+    rateScale: r.rateScale,
+    offeredReqPerS: r.lastPassing?.summary?.steadyState?.offeredRequestsPerS ?? null,
+    outputTokensPerS: r.outputTokensPerS,
+    slos: r.slo,
+    lowerBound: r.lowerBound,
+    path,
+    status: r.status,
+    message: r.message,
+    highSpeed: r.minUserSpeed !== undefined && r.minUserSpeed !== null,
+    perFootprint:
+      r.perFootprint === undefined
+        ? null
+        : {
+            rack: r.perFootprint.rack?.outputTokensPerS ?? null,
+            kW: r.perFootprint.kW?.outputTokensPerS ?? null,
+            system: r.perFootprint.system?.outputTokensPerS ?? null,
+            usdPerHour: r.perFootprint.usdPerHour?.outputTokensPerS ?? null,
+          },
+    footprint: r.footprint === undefined ? null : formatFootprint(r.footprint),
+    minDeliveredRatio: r.steadyState?.minDeliveredRatio ?? null,
+    command: report.command,
+    evaluations: (r.evaluations ?? []).map((e) => ({
+      rateScale: e.rateScale,
+      offeredReqPerS: e.offeredRequestsPerS ?? null,
+      deliveredReqPerS: e.deliveredRequestsPerS ?? null,
+      outputTokensPerS: e.outputTokensPerS ?? null,
+      goodputOutputTokensPerS: e.goodputOutputTokensPerS ?? null,
+      passed: e.passed,
+      reasons: e.reasons ?? [],
+    })),
+  }))
 }
 
 /*

@@ -3,7 +3,7 @@ import {html, serializeJsonForScript, trustedHtml, type SafeHtml} from './escape
 import type {ReportClaims} from './report-inputs.js'
 import type {ChartSection} from './report-section.js'
 import {renderTable} from './render-table.js'
-import {verdictColors, verdictRank} from './specs/common.js'
+import {verdictColors, verdictRank, verdictWords} from './specs/common.js'
 import {formatClaimValue} from './sections/claims.js'
 import type {VendorScript} from './vendor-scripts.js'
 
@@ -82,6 +82,8 @@ p.lede { color: var(--muted); margin: 0 0 14px; max-width: 980px; }
 .vis { flex: 0 1 auto; max-width: 100%; overflow-x: auto; min-height: 60px; }
 .vis-error { padding: 16px; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; }
 .side { flex: 1 1 420px; min-width: 360px; max-width: 820px; overflow-x: auto; }
+.figure.below { flex-direction: column; }
+.figure.below .side { flex: 0 0 auto; max-width: none; width: 100%; }
 .omitted { color: var(--muted); font-style: italic; background: var(--bg-soft); padding: 10px 14px; border-radius: 6px; border: 1px dashed var(--line); }
 section.not-drawn { border-top: 1px solid var(--line); }
 section.not-drawn ul { list-style: none; padding: 0; margin: 0; }
@@ -95,6 +97,7 @@ caption { text-align: left; font-weight: 600; padding: 0 0 6px; color: var(--fg)
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: var(--bg-soft); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { white-space: normal; }
 table.numbers td:first-child { min-width: 7.5em; }
 table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
 p.note { margin: 0 0 6px; font-size: 13px; }
@@ -114,6 +117,10 @@ td.cmd { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 .gate { font-weight: 600; margin-left: 8px; }
 .gate.passed { color: #1a7f37; }
 .gate.failed { color: #cf222e; }
+.gate.none { color: var(--muted); }
+ul.why { margin: 4px 0 2px; padding-left: 16px; font-size: 12px; color: var(--muted); }
+ul.why li { margin: 0 0 2px; }
+.verdict-word { font-weight: 600; }
 .verdict-table td:nth-child(2) { max-width: 520px; }
 .verdict-table td.chips { min-width: 320px; }
 .chip { display: inline-flex; align-items: center; gap: 5px; border: 1.5px solid; border-radius: 999px; padding: 1px 9px; margin: 2px 4px 2px 0; font-size: 12px; white-space: nowrap; }
@@ -126,13 +133,24 @@ section.chart { border-top: 1px solid var(--line); }
 
 function verdictBadge(verdict: string): SafeHtml {
   const color = verdictColors[verdict] ?? '#8250df'
-  return html`<span class="badge" style="background:${trustedHtml(color)}">${verdict}</span>`
+  return html`<span class="badge" style="background:${trustedHtml(color)}">${verdictWords(verdict)}</span>`
+}
+
+/** The gate line: passed, failed, or that no claim gates the exit code (then nothing "passed"). */
+function renderGate(report: ReportClaims['report']): SafeHtml {
+  const gating = report.claims.some((c) => c.rows.some((r) => r.gating))
+  if (!gating) {
+    return html`<span class="gate none">no gating claim: no claim here is marked gate: true, so no verdict decides the exit code (--strict gates on every claim)</span>`
+  }
+  return report.passed
+    ? html`<span class="gate passed">✓ gate passed: every gating claim is supported</span>`
+    : html`<span class="gate failed">✗ gate failed (exit code ${report.exitCode}, ${report.counts.gatingFailures} gating row${report.counts.gatingFailures === 1 ? '' : 's'} not supported)</span>`
 }
 
 /**
  * The verdicts at the top of the page: the gate result and counts per verdict, then one
- * line per claim with a chip per workload (measured value, coloured by verdict; the
- * reason in its tooltip). The full reasons are in the claims section's table.
+ * line per claim with a chip per workload (measured value and verdict in words, coloured
+ * too), and under the chips each workload's reason, in plain text.
  */
 function renderVerdictSummary(claims: ReportClaims | undefined): SafeHtml {
   if (claims === undefined || claims.report.claims.length === 0) return html``
@@ -142,22 +160,21 @@ function renderVerdictSummary(claims: ReportClaims | undefined): SafeHtml {
   const sorted = [...counts.entries()].sort((a, b) => verdictRank(a[0]) - verdictRank(b[0]) || a[0].localeCompare(b[0]))
   const rows = report.claims.map((c) => {
     const target = 'ratio' in c.expected ? formatClaimValue(c.expected.ratio, 'x') : formatClaimValue(c.expected.value, c.unit)
+    const color = (verdict: string) => trustedHtml(verdictColors[verdict] ?? '#8250df')
     const chips = c.rows.map(
       (r) =>
-        html`<span class="chip" style="border-color:${trustedHtml(verdictColors[r.verdict] ?? '#8250df')}" title="${r.verdict}: ${r.reason}"><span class="dot" style="background:${trustedHtml(
-          verdictColors[r.verdict] ?? '#8250df',
-        )}"></span>${r.workload}${r.claimed ? '' : ' (control)'} <strong>${formatClaimValue(r.measured, r.unit, r.bound)}</strong>${r.gating ? html` <small>gate</small>` : ''}</span>`,
+        html`<span class="chip" style="border-color:${color(r.verdict)}"><span class="dot" style="background:${color(r.verdict)}"></span>${r.workload}${
+          r.claimed ? '' : ' (control)'
+        } <strong>${formatClaimValue(r.measured, r.unit, r.bound)}</strong> <span class="verdict-word" style="color:${color(r.verdict)}">${verdictWords(r.verdict)}</span>${r.gating ? html` <small>gate</small>` : ''}</span>`,
     )
-    return html`<tr><td><strong>${c.id}</strong></td><td>${c.claim}${c.source !== '' ? html`<br><small class="source">${c.source}</small>` : ''}</td><td class="num">${target}</td><td class="chips">${chips}</td></tr>`
+    const why = c.rows.map((r) => html`<li><strong>${r.workload}:</strong> ${r.reason}</li>`)
+    return html`<tr><td><strong>${c.id}</strong></td><td>${c.claim}${c.source !== '' ? html`<br><small class="source">${c.source}</small>` : ''}</td><td class="num">${target}</td><td class="chips">${chips}<ul class="why">${why}</ul></td></tr>`
   })
-  const gate = report.passed
-    ? html`<span class="gate passed">gate passed</span>`
-    : html`<span class="gate failed">gate failed (exit code ${report.exitCode}, ${report.counts.gatingFailures} gating row${report.counts.gatingFailures === 1 ? '' : 's'} not supported)</span>`
   return html`<section class="verdicts" id="verdicts">
 <h2>Claim verdicts: ${report.title}</h2>
 ${report.description !== null ? html`<p class="lede">${report.description}</p>` : ''}
-<div class="badges">${sorted.map(([verdict, n]) => html`<span>${verdictBadge(verdict)} ${n}</span>`)} ${gate}</div>
-<div class="scroll"><table class="numbers verdict-table"><thead><tr><th>claim</th><th>text and source</th><th class="num">claimed</th><th>measured per workload (colour: verdict; hover for the reason)</th></tr></thead><tbody>${rows}</tbody></table></div>
+<div class="badges">${sorted.map(([verdict, n]) => html`<span>${verdictBadge(verdict)} ${n}</span>`)} ${renderGate(report)}</div>
+<div class="scroll"><table class="numbers verdict-table"><thead><tr><th>claim</th><th>text and source</th><th class="num">claimed</th><th>measured per workload, verdict and why</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>`
 }
 
@@ -180,13 +197,13 @@ function renderOmittedSections(sections: readonly ChartSection[]): SafeHtml {
 function renderSection(section: ChartSection): SafeHtml {
   const side = html`${section.table !== null ? renderTable(section.table) : ''}${(section.notes ?? []).map((n) => html`<p class="note">${n}</p>`)}${
     section.detailTable !== undefined && section.detailTable !== null
-      ? html`<details><summary>${section.detailTable.caption ?? 'All points'}</summary><div class="scroll">${renderTable({...section.detailTable, caption: undefined})}</div></details>`
+      ? html`<details${section.detailOpen === true ? html` open` : ''}><summary>${section.detailTable.caption ?? 'All points'}</summary><div class="scroll">${renderTable({...section.detailTable, caption: undefined})}</div></details>`
       : ''
   }`
   return html`<section class="chart" id="sec-${section.id}" data-chart="${section.id}">
 <h2>${section.title}</h2>
 <p class="lede">${section.description}</p>
-<div class="figure"><div class="vis" id="vis-${section.id}" role="img" aria-label="${section.title}"></div><div class="side">${side}</div></div>
+<div class="figure${section.layout === 'below' ? ' below' : ''}"><div class="vis" id="vis-${section.id}" role="img" aria-label="${section.title}"></div><div class="side">${side}</div></div>
 </section>`
 }
 

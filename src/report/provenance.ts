@@ -1,17 +1,22 @@
 import {html, type SafeHtml} from './escape.js'
+import {displayArgs, displayPath, formatNumberForPeople, formatUsdPerHour} from './format-for-people.js'
 import type {PreparedRun} from './prepare-runs.js'
 import type {ReportInputs} from './report-inputs.js'
 import {formatCell} from './report-section.js'
 import {renderTable} from './render-table.js'
 import type {VendorScript} from './vendor-scripts.js'
 
-/** A command line as a shell would take it back: arguments with unusual characters single-quoted. */
+/**
+ * A command line as a shell would take it back, from the directory the report was made in:
+ * absolute paths under it shown relative, arguments with unusual characters single-quoted.
+ */
 export function formatCommandLine(bin: string, args: readonly string[]): string {
-  return [bin, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+  return [bin, ...displayArgs(args)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'none'
+  if (typeof value === 'number') return formatNumberForPeople(value)
   if (typeof value === 'object') return JSON.stringify(value)
   return String(value)
 }
@@ -40,7 +45,7 @@ export function renderProvenance(runs: readonly PreparedRun[], inputs: ReportInp
       const seeds = res.seeds !== undefined ? `${res.seed} (merged seeds ${res.seeds.join(', ')})` : String(res.seed)
       return [
         r.label,
-        r.path ?? 'in memory',
+        r.path === null ? 'in memory' : displayPath(r.path),
         `${res.tool.name} ${res.tool.version}`,
         seeds,
         res.trace.name,
@@ -57,7 +62,7 @@ export function renderProvenance(runs: readonly PreparedRun[], inputs: ReportInp
     const t = r.results.trace
     const rows: string[][] = [
       ['name', t.name],
-      ['path', t.path],
+      ['path', displayPath(t.path)],
       ['format', t.format],
       ['requests', String(t.requests)],
       ['sessions', String(t.sessions)],
@@ -81,7 +86,7 @@ ${renderTable(
       ['name', b.name],
       ['kind', b.kind],
       ['model', b.model],
-      ['footprint', `${fp.systems} systems, ${fp.chips} chips, ${fp.racks} racks, ${fp.kW} kW${fp.usdPerHour !== null ? `, $${fp.usdPerHour}/h` : ''}`],
+      ['footprint', `${fp.systems} systems, ${fp.chips} chips, ${fp.racks} racks, ${formatNumberForPeople(fp.kW)} kW${fp.usdPerHour !== null ? `, ${formatUsdPerHour(fp.usdPerHour)}` : ''}`],
     ],
   },
   'kv',
@@ -100,13 +105,24 @@ ${renderTable(
   const sources: string[][] = [
     ...(inputs.sweeps ?? []).map((s, i) => [
       `sweep ${i + 1} (${s.points.length} points)`,
-      s.path ?? 'in memory',
+      s.path === undefined || s.path === null ? 'in memory' : displayPath(s.path),
       s.index !== undefined && s.index !== null ? formatCommandLine(s.index.tool.name, s.index.command) : '',
     ]),
     ...(inputs.claims !== undefined
-      ? [[`claims: ${inputs.claims.report.title}`, inputs.claims.path ?? 'in memory', `claims file ${inputs.claims.report.claimsFile} (${inputs.claims.report.tool.name} ${inputs.claims.report.tool.version})`]]
+      ? [
+          [
+            `claims: ${inputs.claims.report.title}`,
+            inputs.claims.path === undefined || inputs.claims.path === null ? 'in memory' : displayPath(inputs.claims.path),
+            `claims file ${displayPath(inputs.claims.report.claimsFile)} (${inputs.claims.report.tool.name} ${inputs.claims.report.tool.version})`,
+          ],
+        ]
       : []),
-    ...(inputs.capacity ?? []).map((c) => [`capacity ${c.backend}`, c.path ?? 'in memory', '']),
+    // One row per capacity file (each holds the searches of several backends).
+    ...uniqueBy(inputs.capacity ?? [], (c) => c.path ?? `in memory ${c.backend}`).map((c) => {
+      const backends = (inputs.capacity ?? []).filter((o) => (o.path ?? null) === (c.path ?? null)).map((o) => o.backend)
+      const file = c.path === undefined || c.path === null ? 'in memory' : displayPath(c.path)
+      return [`capacity search: ${(c.path === undefined || c.path === null ? [c.backend] : backends).join(', ')}`, file, c.command === undefined ? '' : formatCommandLine('tracebench', c.command)]
+    }),
   ]
 
   return html`<section id="provenance" class="provenance">

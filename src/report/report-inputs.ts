@@ -61,6 +61,34 @@ export interface ReportCapacity {
   /** The SLOs still held at the highest load tried: capacity is at least this. */
   lowerBound?: boolean
   path?: string | null
+  // --- from a capacity.json (optional: marks built in memory have none; owner: capacity search) ---
+  /** `found`, `not-reachable`, `lower-bound` or `too-short` (no number). */
+  status?: string
+  /** The search's one line for people: the answer, or why there is none. */
+  message?: string
+  /** Output tokens/s were those of requests meeting a per-user speed floor (high-speed token capacity). */
+  highSpeed?: boolean
+  /** The capacity's output tok/s per unit of footprint (null: unit absent or unpriced). */
+  perFootprint?: {rack: number | null; kW: number | null; system: number | null; usdPerHour: number | null} | null
+  /** The footprint as people read it (`24 systems, 84 chips, 4 racks, 182 kW`). */
+  footprint?: string | null
+  /** The share of the offered rate a point had to deliver to count as sustained. */
+  minDeliveredRatio?: number | null
+  /** Every point the search evaluated: the load offered and delivered in its window, and why it failed. */
+  evaluations?: ReportCapacityPoint[]
+  /** The command line of the search (argv after the binary), for the provenance. */
+  command?: string[]
+}
+
+export interface ReportCapacityPoint {
+  rateScale: number
+  offeredReqPerS: number | null
+  deliveredReqPerS: number | null
+  /** Output tok/s delivered in the window, all requests and those meeting every SLO. */
+  outputTokensPerS: number | null
+  goodputOutputTokensPerS: number | null
+  passed: boolean
+  reasons: string[]
 }
 
 /** The output of `tracebench claims` (claims.json), charted as verdicts, ratios and the crossover. */

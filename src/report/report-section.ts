@@ -29,8 +29,12 @@ export interface ChartSection {
   table: ReportTable | null
   /** Every plotted point, in a collapsed block under the chart. */
   detailTable?: ReportTable | null
+  /** Show the detail table open (text people must see without a click, such as verdict reasons). */
+  detailOpen?: boolean
   /** Short lines under the table (plain text), e.g. the capacity of each backend. */
   notes?: string[]
+  /** `below`: the table goes under the chart, full width (wide tables); default beside it. */
+  layout?: 'side' | 'below'
 }
 
 export function omittedSection(id: string, title: string, description: string, reason: string): ChartSection {

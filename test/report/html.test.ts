@@ -64,7 +64,7 @@ describe('report HTML', () => {
     expect(data?.body).not.toMatch(/[<>\u2028\u2029]/)
     expect(data?.body).toContain('\\u003cscript\\u003ewindow.__pwned=1')
     const charts = JSON.parse(data?.body as string) as Array<{id: string}>
-    expect(charts.map((c) => c.id)).toEqual(['claims', 'crossover', 'kv-bandwidth', 'latency', 'throughput-load', 'interactivity', 'timeline'])
+    expect(charts.map((c) => c.id)).toEqual(['claims', 'crossover', 'kv-bandwidth', 'latency', 'throughput-load', 'capacity-search', 'capacity-footprint', 'interactivity', 'timeline'])
     expect(JSON.stringify(charts)).toContain(JSON.stringify(hostileMarkup).slice(1, -1))
   })
 
@@ -106,7 +106,7 @@ describe('report HTML', () => {
     const provenance = page.slice(page.indexOf('id="provenance"'))
     expect(provenance).toContain('tracebench 0.1.0')
     expect(provenance).toContain('tracebench replay traces/crafted.jsonl --backend trn3-cs3 --out results.json')
-    expect(provenance).toContain('tracebench report runs/trn3-cs3.json sweep --out reports/test.html')
+    expect(provenance).toContain('tracebench report runs/trn3-cs3.json sweep capacity --out reports/test.html')
     expect(provenance).toContain('Trace crafted')
     expect(provenance).toContain('&quot;hardware&quot;: &quot;trn3&quot;')
     expect(provenance).toContain('firstTokenUs - arrivalUs')

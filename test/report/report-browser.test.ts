@@ -33,8 +33,8 @@ interface PageLog {
   pageErrors: string[]
 }
 
-async function openReport(browser: Browser, file: string): Promise<{page: Page; log: PageLog; url: string}> {
-  const page = await browser.newPage({viewport: {width: 1440, height: 900}, acceptDownloads: true})
+async function openReport(browser: Browser, file: string, width = 1440): Promise<{page: Page; log: PageLog; url: string}> {
+  const page = await browser.newPage({viewport: {width, height: 900}, acceptDownloads: true})
   const log: PageLog = {requests: [], failedRequests: [], consoleErrors: [], pageErrors: []}
   page.on('request', (request) => log.requests.push(request.url()))
   page.on('requestfailed', (request) => log.failedRequests.push(`${request.url()} ${request.failure()?.errorText ?? ''}`))
@@ -98,7 +98,7 @@ describe('HTML report in headless Chromium', () => {
 
       const chartIds = await page.$$eval('section.chart[data-chart]', (els) => els.map((e) => e.getAttribute('data-chart')))
       expect(await page.$$eval('[data-omitted]', (els) => els.length)).toBe(0)
-      expect(chartIds.sort()).toEqual(['claims', 'crossover', 'interactivity', 'kv-bandwidth', 'latency', 'throughput-load', 'timeline'])
+      expect(chartIds.sort()).toEqual(['capacity-footprint', 'capacity-search', 'claims', 'crossover', 'interactivity', 'kv-bandwidth', 'latency', 'throughput-load', 'timeline'])
       expect(state.total).toBe(chartIds.length)
       for (const id of chartIds) {
         // Data marks only (role-mark), not axes or legends: each chart must have drawn its data.
@@ -122,6 +122,43 @@ describe('HTML report in headless Chromium', () => {
       expect(await page.textContent('#vg-tooltip-element')).toContain('system tok/s')
 
       await page.screenshot({path: join(outDir, 'report.png'), fullPage: true})
+      await page.close()
+    })
+
+    it('fits a 1400-pixel page: no table or chart needs a horizontal scroll', async () => {
+      const {page} = await openReport(browser, reportFile, 1400)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400)
+      // Scroll containers (tables beside charts, the provenance) show all of their content.
+      const overflowing = await page.$$eval('.side, .scroll, .vis', (els) =>
+        els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `${e.closest('section')?.id ?? '?'} .${e.className}: ${e.scrollWidth} > ${e.clientWidth}`),
+      )
+      expect(overflowing).toEqual([])
+      await page.close()
+    })
+
+    it('shows verdicts in words with their reasons, without hovering', async () => {
+      const {page} = await openReport(browser, reportFile)
+      const chips = await page.$$eval('#verdicts .chip', (els) => els.map((e) => e.textContent ?? ''))
+      expect(chips.some((c) => c.includes('✗ not supported'))).toBe(true)
+      expect(chips.some((c) => c.includes('✓ supported'))).toBe(true)
+      const why = page.locator('#verdicts ul.why li').first()
+      expect(await why.isVisible()).toBe(true)
+      expect(await why.textContent()).toMatch(/^\S+: \S/)
+      // The claims section's reasons are open on the page.
+      expect(await page.$eval('#sec-claims .side details', (d) => (d as HTMLDetailsElement).open)).toBe(true)
+      await page.close()
+    })
+
+    it('switches the replay timeline to another run from its menu', async () => {
+      const {page} = await openReport(browser, reportFile)
+      const select = page.locator('#vis-timeline select')
+      const options = await select.locator('option').allTextContents()
+      expect(options.length).toBeGreaterThan(1)
+      const drawn = () => page.$eval('#vis-timeline svg', (svg) => [...svg.querySelectorAll('g.role-mark path')].map((p) => p.getAttribute('d')).join('|'))
+      const before = await drawn()
+      await select.selectOption(options[options.length - 1] as string)
+      await page.waitForFunction((old) => [...document.querySelectorAll('#vis-timeline svg g.role-mark path')].map((p) => p.getAttribute('d')).join('|') !== old, before, {timeout: 5_000})
+      expect(await drawn()).not.toBe(before)
       await page.close()
     })
 

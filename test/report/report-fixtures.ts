@@ -7,7 +7,7 @@ import {craftResults} from '../metrics/craft-results.js'
 import type {ResultsFile} from '../../src/metrics/results-file.js'
 import type {ClaimReport, ClaimRow, ClaimsReport, KvBandwidthPoint, KvBandwidthSensitivityReport, SensitivityPoint, SensitivityReport} from '../../src/claims/claims-report.js'
 import type {Verdict} from '../../src/claims/verdict.js'
-import type {ReportClaims, ReportInputs, ReportRun} from '../../src/report/report-inputs.js'
+import type {ReportCapacity, ReportClaims, ReportInputs, ReportRun} from '../../src/report/report-inputs.js'
 
 export const hostileMarkup = '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">'
 
@@ -163,12 +163,67 @@ export function craftHostileResults(): ResultsFile {
   })
 }
 
+/**
+ * Two capacity searches as a capacity.json describes them (collect-inputs' describeCapacity):
+ * trn3-cs3 found at x3 (sustained up to it, not sustained far above), gpu-h100 not reachable.
+ */
+export function craftCapacity(): ReportCapacity[] {
+  const point = (rateScale: number, delivered: number, passed: boolean, reasons: string[] = []) => ({
+    rateScale,
+    offeredReqPerS: 10 * rateScale,
+    deliveredReqPerS: delivered,
+    outputTokensPerS: delivered * 200,
+    goodputOutputTokensPerS: passed ? delivered * 190 : null,
+    passed,
+    reasons,
+  })
+  const notSustained = (rateScale: number, delivered: number) =>
+    point(rateScale, delivered, false, [`not sustained: delivered ${delivered} req/s of the ${10 * rateScale} offered; a sustained load delivers at least 95%`])
+  return [
+    {
+      backend: 'trn3-cs3',
+      rateScale: 3,
+      offeredReqPerS: 30,
+      outputTokensPerS: 5700,
+      slos: ['ttft.p90<=2000ms'],
+      lowerBound: false,
+      path: 'capacity/capacity.json',
+      status: 'found',
+      message: 'x3 (30 req/s, 5700 output tok/s); x3.05 fails: ttft.p90 was 2100 ms, expected <= 2000 ms',
+      highSpeed: false,
+      perFootprint: {rack: 1425, kW: 31.3, system: 237.5, usdPerHour: null},
+      footprint: '24 systems, 84 chips, 4 racks, 182 kW',
+      minDeliveredRatio: 0.95,
+      command: ['capacity', 'traces/chat.jsonl', '--backend', 'trn3-cs3', '--backend', 'gpu-h100', '--slo', 'ttft.p90<=2s'],
+      evaluations: [point(0.5, 5, true), point(1, 10, true), point(2, 20, true), point(3, 30, true), point(3.05, 30.4, false, ['ttft.p90 was 2100 ms, expected <= 2000 ms']), notSustained(4, 31), notSustained(16, 31.5)],
+    },
+    {
+      backend: 'gpu-h100',
+      rateScale: 0,
+      offeredReqPerS: null,
+      outputTokensPerS: 0,
+      slos: ['ttft.p90<=2000ms'],
+      lowerBound: false,
+      path: 'capacity/capacity.json',
+      status: 'not-reachable',
+      message: 'not reachable: the SLOs fail even at the lowest load tried (x0.25): ttft.p90 was 2500 ms, expected <= 2000 ms; capacity 0',
+      highSpeed: false,
+      perFootprint: {rack: 0, kW: 0, system: 0, usdPerHour: 0},
+      footprint: '18 systems, 144 chips, 5 racks, 183.6 kW, $707.94/h',
+      minDeliveredRatio: 0.95,
+      command: ['capacity', 'traces/chat.jsonl', '--backend', 'trn3-cs3', '--backend', 'gpu-h100', '--slo', 'ttft.p90<=2s'],
+      evaluations: [point(0.25, 2.5, false, ['ttft.p90 was 2500 ms, expected <= 2000 ms']), point(0.5, 5, false, ['ttft.p90 was 2600 ms, expected <= 2000 ms'])],
+    },
+  ]
+}
+
 export function craftFullInputs(): ReportInputs {
   return {
     title: 'Report test: disaggregated versus GPU',
     runs: [{results: craftResults({seed: 1, slos, kvTransferMs: 12}), path: 'runs/trn3-cs3.json'}],
     sweeps: [{path: 'sweep/index.json', points: [...craftSweepPoints('trn3-cs3'), ...craftSweepPoints('gpu-h100')]}],
     claims: craftClaims(),
-    command: ['report', 'runs/trn3-cs3.json', 'sweep', '--out', 'reports/test.html'],
+    capacity: craftCapacity(),
+    command: ['report', 'runs/trn3-cs3.json', 'sweep', 'capacity', '--out', 'reports/test.html'],
   }
 }

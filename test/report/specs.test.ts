@@ -58,19 +58,21 @@ const fixture = (name: string) => readResultsFile(`test/fixtures/results/${name}
 describe('every chart of a full report compiles with vega-lite', () => {
   const sections = buildChartSections(craftFullInputs())
 
-  it('draws all seven charts', () => {
+  it('draws all nine charts', () => {
     expect(sections.map((s) => [s.id, s.spec !== null])).toEqual([
       ['claims', true],
       ['crossover', true],
       ['kv-bandwidth', true],
       ['latency', true],
       ['throughput-load', true],
+      ['capacity-search', true],
+      ['capacity-footprint', true],
       ['interactivity', true],
       ['timeline', true],
     ])
   })
 
-  for (const id of ['claims', 'crossover', 'kv-bandwidth', 'latency', 'throughput-load', 'interactivity', 'timeline']) {
+  for (const id of ['claims', 'crossover', 'kv-bandwidth', 'latency', 'throughput-load', 'capacity-search', 'capacity-footprint', 'interactivity', 'timeline']) {
     it(`${id}: compiles without warnings, with marks, a title, axis titles with units and tooltips`, () => {
       const section = sections.find((s) => s.id === id)
       const spec = section?.spec as TopLevelSpec
@@ -142,7 +144,7 @@ describe('throughput and goodput versus load', () => {
     expect(section.omittedReason).toContain('two or more load levels')
   })
 
-  it('marks the capacity at the highest swept load that met every SLO', () => {
+  it('marks the highest swept load that met every SLO as that, not as a capacity', () => {
     const runs = prepareRuns({sweeps: [{points: craftSweepPoints('trn3-cs3')}]})
     const met = runs.filter((r) => r.slosMet === true).map((r) => r.offeredReqPerS as number)
     expect(met.length).toBeGreaterThan(0)
@@ -152,7 +154,18 @@ describe('throughput and goodput versus load', () => {
     const capacity = layers[2]?.data?.values ?? []
     expect(capacity).toHaveLength(1)
     expect(capacity[0]?.load).toBeCloseTo(Math.max(...met), 6)
-    expect(section.notes?.[0]).toMatch(/^trn3-cs3: capacity \(swept\) /)
+    expect(capacity[0]?.label).toMatch(/^highest passing swept load [\d.,]+ req\/s$/)
+    expect(section.notes?.[0]).toMatch(/^trn3-cs3: highest passing swept load /)
+    expect(section.notes?.[1]).toMatch(/^A highest passing swept load is not a capacity: it is one replay of the trace \(not a steady-state window\)/)
+    expect(JSON.stringify(section.spec)).not.toMatch(/capacity \(swept\)/)
+  })
+
+  it('marks no capacity for a search that found none (not reachable, or no number)', () => {
+    const runs = prepareRuns({sweeps: [{points: craftSweepPoints('trn3-cs3')}]})
+    for (const status of ['not-reachable', 'too-short']) {
+      const section = buildThroughputLoadSection(runs, [{backend: 'trn3-cs3', rateScale: 0, status}])
+      expect(section.notes?.[0]).toMatch(/^trn3-cs3: highest passing swept load /)
+    }
   })
 
   it('takes the capacity from a capacity search when one is given (rate scale to req/s)', () => {

@@ -2,6 +2,7 @@ import type {ClaimReport, ClaimRow} from '../../claims/claims-report.js'
 import type {ReportClaims} from '../report-inputs.js'
 import {formatCell, omittedSection, roundTo, type ChartSection} from '../report-section.js'
 import {buildClaimsSpec, type ClaimPoint} from '../specs/claims.js'
+import {verdictWords} from '../specs/common.js'
 import {buildCrossoverSpec, type CrossoverCrossing, type CrossoverPoint, type CrossoverTarget, type WorkloadMix} from '../specs/crossover.js'
 import {buildKvBandwidthSpec, type KvBandwidthChartPoint} from '../specs/kv-bandwidth.js'
 
@@ -30,8 +31,8 @@ export function buildClaimsSection(claims: ReportClaims | undefined): ChartSecti
   const reasons: string[][] = []
   for (const c of claims.report.claims) {
     for (const r of c.rows) {
-      rows.push([claimRowLabel(c, r), formatClaimValue(r.measured, r.unit, r.bound), formatClaimValue(r.target, r.unit), r.verdict])
-      reasons.push([claimRowLabel(c, r), r.claimed ? 'claimed' : 'control', r.verdict, r.reason])
+      rows.push([claimRowLabel(c, r), formatClaimValue(r.measured, r.unit, r.bound), formatClaimValue(r.target, r.unit), verdictWords(r.verdict)])
+      reasons.push([claimRowLabel(c, r), r.claimed ? 'claimed' : 'control', verdictWords(r.verdict), r.reason])
       if (r.unit !== 'x' || r.measured === null || !(r.measured > 0) || !(r.target > 0)) continue
       points.push({
         row: claimRowLabel(c, r),
@@ -55,7 +56,7 @@ export function buildClaimsSection(claims: ReportClaims | undefined): ChartSecti
   if (points.length === 0) {
     return {...omittedSection(id, title, description, 'Not drawn: no claim has both a measured and a claimed ratio (absolute claims and claims without data are in the table).'), table}
   }
-  return {id, title, description, spec: buildClaimsSpec(points), omittedReason: null, table, detailTable}
+  return {id, title, description, spec: buildClaimsSpec(points), omittedReason: null, table, detailTable, detailOpen: true}
 }
 
 export function buildCrossoverSection(claims: ReportClaims | undefined): ChartSection {

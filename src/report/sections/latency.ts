@@ -1,7 +1,8 @@
 import {decodeHistogram} from '../../metrics/histograms.js'
 import type {MetricEntry} from '../../metrics/results-file.js'
 import type {PreparedRun} from '../prepare-runs.js'
-import {formatCell, omittedSection, roundTo, type ChartSection, type ReportTable} from '../report-section.js'
+import {formatLatencyMs} from '../format-for-people.js'
+import {omittedSection, roundTo, type ChartSection, type ReportTable} from '../report-section.js'
 import {buildLatencyPercentileSpec, type LatencyCurvePoint} from '../specs/latency-percentiles.js'
 
 export const latencyCurveMetrics = [
@@ -69,7 +70,7 @@ export function buildLatencySection(runs: readonly PreparedRun[]): ChartSection 
       for (const p of computePercentileCurve(entry, `${run.path ?? run.label}: metrics.${m.key}.histogram`)) {
         points.push({run: run.label, metric: m.name, ...p})
       }
-      rows.push([run.label, m.name, formatCell(entry.p50, 1), formatCell(entry.p90, 1), formatCell(entry.p99, 1), formatCell(entry.p999, 1)])
+      rows.push([run.label, m.name, formatLatencyMs(entry.p50), formatLatencyMs(entry.p90), formatLatencyMs(entry.p99), formatLatencyMs(entry.p999)])
     }
   }
   if (points.length === 0) {
@@ -87,7 +88,7 @@ export function buildLatencySection(runs: readonly PreparedRun[]): ChartSection 
   const detailTable: ReportTable = {
     caption: `All ${points.length} plotted points`,
     columns: [{label: 'run'}, {label: 'metric'}, {label: 'percentile (%)', numeric: true}, {label: 'latency (ms)', numeric: true}],
-    rows: points.map((p) => [p.run, p.metric, String(roundTo(p.percentile, 4)), formatCell(p.valueMs, 3)]),
+    rows: points.map((p) => [p.run, p.metric, String(roundTo(p.percentile, 4)), formatLatencyMs(p.valueMs)]),
   }
   return {
     id,

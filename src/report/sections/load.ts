@@ -27,15 +27,17 @@ export function listSeries(runs: readonly PreparedRun[]): string[] {
 }
 
 /**
- * Capacity per backend: a capacity-search result when one was given for it, otherwise the
- * highest swept load whose run met every SLO (labelled "swept", since the true capacity
- * lies between that point and the next one).
+ * Capacity per backend: a capacity-search result when one was given for it (and it has a
+ * number: found or a lower bound), otherwise the highest swept load whose run met every
+ * SLO, labelled as that and not as a capacity: a sweep point is one replay of the trace,
+ * not a steady-state measurement, and the capacity lies somewhere above it, below the next
+ * swept load.
  */
 export function computeCapacityMarks(runs: readonly PreparedRun[], capacity: readonly ReportCapacity[], axis: LoadAxis): CapacityMark[] {
   const marks: CapacityMark[] = []
   for (const series of listSeries(runs)) {
     const points = runs.filter((r) => r.series === series)
-    const given = capacity.find((c) => c.backend === series)
+    const given = capacity.find((c) => c.backend === series && c.status !== 'not-reachable' && c.status !== 'too-short')
     if (given !== undefined) {
       const load = axis.unit === 'req/s' ? capacityReqPerS(given, points) : (given.rateScale ?? null)
       if (load !== null) {
@@ -48,7 +50,7 @@ export function computeCapacityMarks(runs: readonly PreparedRun[], capacity: rea
     const met = points.filter((p) => p.slosMet === true)
     if (met.length === 0 || points.length < 2) continue
     const best = Math.max(...met.map((p) => axis.of(p)))
-    marks.push({series, load: roundTo(best, 6), label: `capacity (swept) ${formatCell(best, 2)} ${axis.unit}`, labelYPx: 0})
+    marks.push({series, load: roundTo(best, 6), label: `highest passing swept load ${formatCell(best, 2)} ${axis.unit}`, labelYPx: 0, swept: true})
   }
   // Stack the labels so two backends with capacity at similar loads stay readable.
   return marks.map((m, i) => ({...m, labelYPx: 10 + 14 * i}))
@@ -70,7 +72,7 @@ export function buildThroughputLoadSection(runs: readonly PreparedRun[], capacit
   const id = 'throughput-load'
   const title = 'Throughput and goodput versus offered load'
   const description =
-    'Output tokens per second each backend delivered as the offered load grows (solid), and the part of it from requests that met every SLO (goodput, dashed). Point shapes show whether the run met all its SLOs; the dotted rule marks the capacity: the highest load at which the SLOs still hold.'
+    'Output tokens per second each backend delivered as the offered load grows (solid), and the part of it from requests that met every SLO (goodput, dashed). Point shapes show whether the run met all its SLOs. A dotted rule marks the capacity when a capacity search was given (the highest sustained load meeting every SLO), or else the highest swept load that met them, labelled as such.'
   const seriesWithCurve = listSeries(runs).filter((s) => new Set(runs.filter((r) => r.series === s).map((r) => r.results.trace.rateScale)).size >= 2)
   if (seriesWithCurve.length === 0) {
     return omittedSection(id, title, description, 'Not drawn: no backend was run at two or more load levels. Run `tracebench sweep` (or give results at several rate scales) to see this chart.')
@@ -118,6 +120,11 @@ export function buildThroughputLoadSection(runs: readonly PreparedRun[], capacit
     },
     notes: [
       ...marks.map((m) => `${m.series}: ${m.label}`),
+      ...(marks.some((m) => m.swept === true)
+        ? [
+            'A highest passing swept load is not a capacity: it is one replay of the trace (not a steady-state window), and the capacity lies between it and the next swept load. `tracebench capacity` measures one.',
+          ]
+        : []),
       ...(marks.length === 0 && slos.length > 0 ? ['No backend met its SLOs at any swept load, so no capacity is marked.'] : []),
     ],
   }

@@ -1,4 +1,4 @@
-import {chartConfig, chartTitle, verdictColorScale, vegaLiteSchemaUrl, type TopLevelSpec} from './common.js'
+import {chartConfig, chartTitle, verdictColorScale, verdictWords, vegaLiteSchemaUrl, type TopLevelSpec} from './common.js'
 
 export interface ClaimPoint {
   /** Row label on the y axis: the claim id, with the workload when a claim has several rows. */
@@ -22,7 +22,11 @@ export interface ClaimPoint {
  * (workloads the claim is not made for) have hollow dots.
  */
 export function buildClaimsSpec(points: readonly ClaimPoint[], options: {subtitle?: string[]} = {}): TopLevelSpec {
-  const verdictScale = verdictColorScale(points.map((p) => p.verdict))
+  // The verdict in words (legend and tooltips) and as a shape, so it reads without colour.
+  const byColor = verdictColorScale(points.map((p) => p.verdict))
+  const verdictScale = {domain: byColor.domain.map(verdictWords), range: byColor.range}
+  const shapes: Record<string, string> = {supported: 'circle', 'not-supported': 'cross', inconclusive: 'diamond'}
+  const shapeScale = {domain: verdictScale.domain, range: byColor.domain.map((v) => shapes[v] ?? 'square')}
   const values = points.flatMap((p) => [p.measured, p.target])
   const lo = Math.min(...values, 1)
   const hi = Math.max(...values, 1)
@@ -35,16 +39,16 @@ export function buildClaimsSpec(points: readonly ClaimPoint[], options: {subtitl
     {field: 'role', type: 'nominal', title: 'role'},
     {field: 'measured', type: 'quantitative', title: 'measured (x)', format: ',.3~f'},
     {field: 'target', type: 'quantitative', title: 'claimed (x)', format: ',.3~f'},
-    {field: 'verdict', type: 'nominal', title: 'verdict'},
+    {field: 'verdictText', type: 'nominal', title: 'verdict'},
     {field: 'reason', type: 'nominal', title: 'why'},
   ]
   return {
     $schema: vegaLiteSchemaUrl,
-    title: chartTitle('Claims: measured ratio versus claimed ratio', options.subtitle ?? ['tick: claimed; dot: measured (hollow: control workload); dashed: 1x'] ),
+    title: chartTitle('Claims: measured ratio versus claimed ratio', options.subtitle ?? ['tick: claimed; mark: measured, its shape and colour the verdict (hollow: control workload); dashed: 1x']),
     config: chartConfig,
     width: 460,
     height: {step: 30},
-    data: {values: points as unknown as Record<string, unknown>[]},
+    data: {values: points.map((p) => ({...p, verdictText: verdictWords(p.verdict)})) as unknown as Record<string, unknown>[]},
     layer: [
       {data: {values: [{one: 1}]}, mark: {type: 'rule', color: '#9aa0a6', strokeDash: [4, 3]}, encoding: {x: {field: 'one', type: 'quantitative'}}},
       {mark: {type: 'rule', color: '#c9ced6', strokeWidth: 6, strokeCap: 'round'}, encoding: {y, x, x2: {field: 'target'}, tooltip}},
@@ -54,8 +58,9 @@ export function buildClaimsSpec(points: readonly ClaimPoint[], options: {subtitl
         encoding: {
           y,
           x,
-          color: {field: 'verdict', type: 'nominal', title: 'verdict', scale: verdictScale},
-          fill: {condition: {test: "datum.role === 'claimed'", field: 'verdict', type: 'nominal', scale: verdictScale, legend: null}, value: 'white'},
+          color: {field: 'verdictText', type: 'nominal', title: 'verdict', scale: verdictScale},
+          shape: {field: 'verdictText', type: 'nominal', title: 'verdict', scale: shapeScale},
+          fill: {condition: {test: "datum.role === 'claimed'", field: 'verdictText', type: 'nominal', scale: verdictScale, legend: null}, value: 'white'},
           tooltip,
         },
       },

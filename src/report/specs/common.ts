@@ -37,6 +37,20 @@ export function verdictColorScale(verdicts: readonly string[]): {domain: string[
   return {domain, range: domain.map((v) => verdictColors[v] ?? '#8250df')}
 }
 
+/** A verdict in words with a mark that does not need colour: ✓ supported, ✗ not supported, ? inconclusive. */
+export function verdictWords(verdict: string): string {
+  switch (verdict) {
+    case 'supported':
+      return '✓ supported'
+    case 'not-supported':
+      return '✗ not supported'
+    case 'inconclusive':
+      return '? inconclusive'
+    default:
+      return verdict
+  }
+}
+
 /** Orders verdicts: supported, not-supported, inconclusive, error, then others alphabetically. */
 export function verdictRank(verdict: string): number {
   const order = Object.keys(verdictColors)

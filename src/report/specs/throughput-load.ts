@@ -21,6 +21,8 @@ export interface CapacityMark {
   label: string
   /** Label position from the top of the plot, pixels (labels of several backends are stacked). */
   labelYPx: number
+  /** The highest passing point of a sweep, not a capacity search's answer. */
+  swept?: boolean
 }
 
 export const sloStatusDomain = ['all SLOs met', 'SLO violated', 'no SLOs'] as const
@@ -104,7 +106,7 @@ export function buildThroughputLoadSpec(
           color,
           tooltip: [
             {field: 'series', type: 'nominal', title: 'backend'},
-            {field: 'label', type: 'nominal', title: 'capacity'},
+            {field: 'label', type: 'nominal', title: 'mark'},
           ],
         },
       },
