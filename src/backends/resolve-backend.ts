@@ -5,6 +5,7 @@ import {addFootprints, computeFootprint, type Footprint} from '../cost/footprint
 import {effectiveBandwidthBytesPerS, fixedTransferUs} from '../cost/kv-transfer.js'
 import {precisions, type CostModel, type Precision} from '../cost/types.js'
 import {listPools, maxPoolReplicas, type BackendConfig, type HardwareOverrides, type PoolConfig} from './backend-config.js'
+import {describeDecodeSpeedUncertainty, type DecodeSpeedUncertainty} from '../cost/wafer-uncertainty.js'
 import {applyEngineBehaviour} from './engine-behaviour.js'
 import type {KvPathSpec} from './disaggregated.js'
 
@@ -25,6 +26,8 @@ export interface ResolvedPool {
   /** Chips (CS-3 systems count as chips) of the whole pool. */
   chips: number
   footprint: Footprint
+  /** Wafer hardware: whether its decode speed is calibrated for the model, and the range when not (null elsewhere). */
+  decodeSpeed: DecodeSpeedUncertainty | null
 }
 
 /** A backend configuration with overrides applied, cost models built and footprint counted. */
@@ -45,11 +48,9 @@ export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides:
   const config = applyOverrides(base, catalog, overrides)
   const pools = listPools(config).map(([name, pool]): ResolvedPool => {
     let cost: CostModel
+    const poolCatalog = withHardwareOverrides(catalog, pool.hardware, pool.hardwareOverrides)
     try {
-      cost = createCostModel(
-        {hardware: pool.hardware, model: config.model, precision: pool.precision, tp: pool.tp, pp: pool.pp, systems: pool.systems},
-        withHardwareOverrides(catalog, pool.hardware, pool.hardwareOverrides),
-      )
+      cost = createCostModel({hardware: pool.hardware, model: config.model, precision: pool.precision, tp: pool.tp, pp: pool.pp, systems: pool.systems}, poolCatalog)
     } catch (error) {
       if (error instanceof TracebenchError) {
         throw new TracebenchError(`backend ${config.name}, ${name} pool: ${error.message}`, {
@@ -64,7 +65,8 @@ export function resolveBackend(base: BackendConfig, catalog: Catalog, overrides:
       throw error
     }
     const chips = cost.chipsPerReplica * pool.replicas
-    return {name, config: pool, cost: applyEngineBehaviour(cost, pool.scheduler), chips, footprint: computeFootprint(pool.hardware, chips, catalog)}
+    const decodeSpeed = describeDecodeSpeedUncertainty(poolCatalog, poolCatalog.hardware(pool.hardware), poolCatalog.model(config.model))
+    return {name, config: pool, cost: applyEngineBehaviour(cost, pool.scheduler), decodeSpeed, chips, footprint: computeFootprint(pool.hardware, chips, catalog)}
   })
   return {
     config,

@@ -87,6 +87,8 @@ export interface DecodeSpeedMeasurement {
   kvCapacityTokens?: number
   /** Chips (CS-3 systems) of one decode replica, for messages. */
   chipsPerReplica?: number
+  /** Wafer decode pools: the predicted speed's range when the model is not calibrated there (optional). */
+  speedUncertainty?: {relativeRange: [number, number]; why: string}
 }
 
 export interface ClaimsEngine {

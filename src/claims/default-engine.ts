@@ -83,6 +83,7 @@ export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsE
         pool: poolName,
         kvCapacityTokens: decodePool.cost.kvCapacityTokens,
         chipsPerReplica: decodePool.cost.chipsPerReplica,
+        ...(decodePool.decodeSpeed === null || decodePool.decodeSpeed.calibrated ? {} : {speedUncertainty: decodePool.decodeSpeed}),
       }
     },
     async close() {

@@ -231,7 +231,14 @@ function compareSides(claim: ResolvedClaim, subject: SideValue, baseline: SideVa
       unit: 'x',
       missingReason: ratio.missingReason,
     })
-    const range = ratio.missingReason === undefined ? describeRatioRange(ratio.measured as number, smallerBetter, [subjectLabel, subject], [baselineLabel ?? 'baseline', baseline as SideValue]) : null
+    const range =
+      ratio.missingReason === undefined
+        ? combineRanges(
+            describeRatioRange(ratio.measured as number, smallerBetter, [subjectLabel, subject], [baselineLabel ?? 'baseline', baseline as SideValue]),
+            describeSpeedRange(ratio.measured as number, subject, baseline as SideValue),
+            ratio.measured as number,
+          )
+        : null
     return {...applyMeasuredRange(outcome, range, 'at-least', 'x'), measured: ratio.measured, bound: ratio.bound, target: claim.expect.ratio, unit: 'x'}
   }
   const unit = describeValueUnit(claim.metric)
@@ -246,8 +253,9 @@ function compareSides(claim: ResolvedClaim, subject: SideValue, baseline: SideVa
     missingReason: subject.error === null ? undefined : `${subjectLabel}: ${subject.error}`,
   })
   const spread = subject.upperSpread ?? 0
-  const range: MeasuredRange | null =
+  const precisionRange: MeasuredRange | null =
     subject.value === null || !(spread > 0) ? null : {low: subject.value, high: subject.value * (1 + spread), why: `${subjectLabel}'s capacity is known only to within its search precision (+${formatShare(spread)})`}
+  const range = subject.value === null ? null : combineRanges(precisionRange, describeSpeedRange(subject.value, subject, null), subject.value)
   return {...applyMeasuredRange(outcome, range, direction, unit), measured: subject.value, bound: subject.bound, target: claim.expect.value as number, unit}
 }
 
@@ -267,6 +275,28 @@ function describeRatioRange(measured: number, smallerBetter: boolean, subject: [
     .map(([label, side]) => `${label} +${formatShare(side.upperSpread as number)}`)
     .join(', ')
   return {low: measured / (1 + down), high: measured * (1 + up), why: `each capacity is known only to within its search precision (${spreads})`}
+}
+
+/**
+ * Where a value (or a subject / baseline ratio) may lie when a side's decode speed is predicted,
+ * not calibrated: the subject's speed factor moves the ratio with it (speed, capacity, and
+ * latency ratios oriented "x times faster"), the baseline's against it. Null when both are calibrated.
+ */
+function describeSpeedRange(measured: number, subject: SideValue, baseline: SideValue | null): MeasuredRange | null {
+  const s = subject.speedUncertainty ?? null
+  const b = baseline?.speedUncertainty ?? null
+  if (s === null && b === null) return null
+  const [sLow, sHigh] = s?.relativeRange ?? [1, 1]
+  const [bLow, bHigh] = b?.relativeRange ?? [1, 1]
+  const whys = [s?.why, b?.why].filter((why): why is string => why !== undefined)
+  return {low: (measured * sLow) / bHigh, high: (measured * sHigh) / bLow, why: whys.join('; and ')}
+}
+
+/** Two ranges of the same measured number, combined as independent relative spreads. */
+function combineRanges(a: MeasuredRange | null, b: MeasuredRange | null, measured: number): MeasuredRange | null {
+  if (a === null) return b
+  if (b === null) return a
+  return {low: (a.low * b.low) / measured, high: (a.high * b.high) / measured, why: `${a.why}; and ${b.why}`}
 }
 
 function formatShare(fraction: number): string {

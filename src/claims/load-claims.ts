@@ -236,7 +236,7 @@ export function parseClaimsText(text: string, path: string): ClaimsFile {
         fail(['kvBandwidthSensitivity', 'workload'], `"${sweep.workload}" is not one of this claim's workloads (${claim.workloads.join(', ')})`)
       }
       const swept = overrides[sweep.workload]?.subject ?? subject
-      if (swept !== null && loadBackendConfig(swept).kind !== 'disaggregated') {
+      if (swept !== null && (isEndpointSpec(swept) || loadBackendConfig(swept).kind !== 'disaggregated')) {
         fail(['kvBandwidthSensitivity'], `the subject on ${sweep.workload} (${swept}) has no KV link: only a disaggregated backend moves KV between pools`)
       }
     }

@@ -25,6 +25,12 @@ export interface SideValue {
    * or null when the value is exact.
    */
   upperSpread?: number | null
+  /**
+   * The value rests on a wafer decode speed that is predicted, not calibrated to a published
+   * figure: the true per-user speed is `relativeRange` x the predicted one (and the value with
+   * it). Absent or null when every decode speed behind the value is calibrated.
+   */
+  speedUncertainty?: {relativeRange: [number, number]; why: string} | null
 }
 
 /** A replayable workload: the trace, its limit and its token statistics. */
@@ -119,6 +125,7 @@ async function measureBackend(engine: ClaimsEngine, claim: ResolvedClaim, backen
         results: c.results,
         error: null,
         upperSpread: c.status === 'found' ? (c.achievedPrecision ?? null) : null,
+        speedUncertainty: readSpeedUncertainty(c.results),
       }
     }
     case 'decode-speed': {
@@ -141,7 +148,9 @@ async function measureBackend(engine: ClaimsEngine, claim: ResolvedClaim, backen
               `(${d.kvCapacityTokens.toLocaleString('en-US')} tokens of ${claim.model} on ${replica}); use a backend with more memory per replica`,
           }
         }
-        return {value: d.tokensPerS, bound: 'exact', detail, results: null, error: null}
+        const speedUncertainty = d.speedUncertainty === undefined || d.speedUncertainty.relativeRange.every((f) => f === 1) ? null : d.speedUncertainty
+        if (speedUncertainty !== null) detail.speedRange = speedUncertainty.relativeRange.map((f) => f * d.tokensPerS)
+        return {value: d.tokensPerS, bound: 'exact', detail, results: null, error: null, speedUncertainty}
       }
       const rateScale = metric.rateScale ?? defaultDecodeReplayRateScale
       const results = await engine.replay(replay(rateScale, []))
@@ -152,6 +161,7 @@ async function measureBackend(engine: ClaimsEngine, claim: ResolvedClaim, backen
         detail: {method: 'replay', rateScale, statistic: 'userSpeed.p50', userSpeed: results.userSpeed, ...describeFailures(results)},
         results,
         error: value === null ? 'no completed request had more than one output token (no decode to time)' : null,
+        speedUncertainty: readSpeedUncertainty(results),
       }
     }
     case 'ttft':
@@ -165,11 +175,27 @@ async function measureBackend(engine: ClaimsEngine, claim: ResolvedClaim, backen
         detail: {rateScale: metric.rateScale, statistic: metric.ref.key, ...describeFailures(results)},
         results,
         error: value === null ? `no data for ${metric.ref.key} (${results.counters.completed} of ${results.counters.requests} requests completed)` : null,
+        // Time to first token is the prompt's: the decode floor does not set it.
+        speedUncertainty: metric.kind === 'ttft' ? null : readSpeedUncertainty(results),
       }
     }
     case 'tokens-per-query':
       throw new Error('internal: tokens-per-query has no backend side')
   }
+}
+
+/**
+ * The widest predicted-speed range among the wafer pools of a replay (results files record it
+ * per pool, src/replay/run-replay.ts), or null when every pool's decode speed is calibrated.
+ */
+function readSpeedUncertainty(results: ResultsFile | null): SideValue['speedUncertainty'] {
+  const resolved = (results?.backend.config as {resolved?: Record<string, {decodeSpeed?: {calibrated: boolean; relativeRange: [number, number]; why: string}}>} | undefined)?.resolved
+  const uncalibrated = Object.values(resolved ?? {})
+    .map((pool) => pool.decodeSpeed)
+    .filter((speed): speed is {calibrated: boolean; relativeRange: [number, number]; why: string} => speed !== undefined && !speed.calibrated)
+  if (uncalibrated.length === 0) return null
+  const widest = uncalibrated.reduce((a, b) => (b.relativeRange[1] / b.relativeRange[0] > a.relativeRange[1] / a.relativeRange[0] ? b : a))
+  return {relativeRange: widest.relativeRange, why: widest.why}
 }
 
 /** Completed and failed requests of the point behind a value: a backend that fails half the requests is not "fast". */

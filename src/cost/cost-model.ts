@@ -14,6 +14,8 @@ const allReducesPerLayer = 2
 export interface CostModelOptions {
   /** KV tokens a replica must hold besides its weights (default 4096). */
   minKvTokens?: number
+  /** Multiplies the wafer decode floor (for the ends of an uncalibrated model's speed range); default 1. */
+  decodeFloorScale?: number
 }
 
 /** The cost model plus what it was built from, for `predict`, calibration and reports. */
@@ -51,7 +53,7 @@ export function createCostModel(config: DeploymentConfig, catalog: Catalog = loa
   const shaped = describeShapeAwareCompute(hardware, shape, computePrecision, parallelUnits, msPerByte * parallelUnits)
   const overlapLoss = hardware.overlapLoss.value
   const fixedOverheadMs = hardware.stepOverheadMs.value + (hardware.layerOverheadUs.value * shape.layers) / 1000
-  const decodeFloorMs = computeDecodeFloorMs(model, hardware, systems)
+  const decodeFloorMs = computeDecodeFloorMs(model, hardware, systems) * (options.decodeFloorScale ?? 1)
 
   // Weights streamed per step: everything but the input embedding (a row gather) and the routed
   // experts, plus the experts the step's tokens touch.

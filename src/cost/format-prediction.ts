@@ -24,9 +24,12 @@ export function formatPrediction(prediction: Prediction): string {
     ['  overhead', ...ms(prediction.overheadMs), ''],
   ]
   if (prediction.tokensPerSPerUser !== undefined) rows.push(['per-user speed', formatNumber(prediction.tokensPerSPerUser), 'tok/s', ''])
+  const range = prediction.tokensPerSPerUserRange
+  if (range !== undefined) rows.push(['  may lie between', `${formatNumber(range[0])}-${formatNumber(range[1])}`, 'tok/s', 'not calibrated (see below)'])
   rows.push([prediction.phase === 'prefill' ? 'prompt throughput' : 'output throughput', formatNumber(prediction.tokensPerS), 'tok/s', ''])
   const f = prediction.footprint
   lines.push(...alignColumns(rows, [2, 3]))
+  if (prediction.decodeSpeed !== undefined && !prediction.decodeSpeed.calibrated) lines.push('', prediction.decodeSpeed.why)
   lines.push('', `footprint: ${f.systems} system${f.systems === 1 ? '' : 's'}, ${f.racks} rack${f.racks === 1 ? '' : 's'}, ${formatNumber(f.kW)} kW${f.usdPerHour === null ? '' : `, $${formatNumber(f.usdPerHour, 2)}/h`}`)
   return lines.join('\n')
 }

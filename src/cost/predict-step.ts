@@ -5,6 +5,7 @@ import {createCostModel} from './cost-model.js'
 import {computeFootprint, type Footprint} from './footprint.js'
 import {readMeasuredProfile} from './measured-profile.js'
 import type {DeploymentConfig, Precision, StepBound} from './types.js'
+import {describeDecodeSpeedUncertainty} from './wafer-uncertainty.js'
 
 export interface PredictRequest extends DeploymentConfig {
   phase: 'prefill' | 'decode'
@@ -49,6 +50,13 @@ export interface Prediction {
   bytes: number | null
   /** Decode only: 1000 / ms. */
   tokensPerSPerUser?: number
+  /**
+   * Decode on wafer hardware for a model without a published speed there: where the per-user
+   * speed may lie, from the leave-one-out error of the prediction (docs/cost-model.md).
+   */
+  tokensPerSPerUserRange?: [number, number]
+  /** Wafer hardware: whether the decode floor is calibrated to a published speed, and why the range. */
+  decodeSpeed?: {calibrated: boolean; why: string}
   /** Tokens per second over the whole batch (prompt tokens for prefill, output tokens for decode). */
   tokensPerS: number
   weightBytes: number
@@ -101,7 +109,21 @@ export function predictStep(request: PredictRequest): Prediction {
   const contextTokens = requirePositiveInteger('context', request.contextTokens, '--context is required for --phase decode')
   checkContext(contextTokens)
   const step = costModel.decodeStepTime(batch, batch * contextTokens)
-  return {...common, contextTokens, ...stepFields(step), tokensPerSPerUser: 1000 / step.ms, tokensPerS: (batch * 1000) / step.ms}
+  const uncertainty = describeDecodeSpeedUncertainty(catalog, analytic.hardwareSpec, analytic.modelSpec)
+  const range = (): [number, number] => {
+    // The speed range [low, high] x predicted is a decode floor longer by 1/low, shorter by 1/high.
+    const at = (factor: number) => 1000 / createCostModel(request, catalog, {decodeFloorScale: 1 / factor}).decodeStepTime(batch, batch * contextTokens).ms
+    return [at(uncertainty!.relativeRange[0]), at(uncertainty!.relativeRange[1])]
+  }
+  return {
+    ...common,
+    contextTokens,
+    ...stepFields(step),
+    tokensPerSPerUser: 1000 / step.ms,
+    tokensPerS: (batch * 1000) / step.ms,
+    ...(uncertainty === null ? {} : {decodeSpeed: {calibrated: uncertainty.calibrated, why: uncertainty.why}}),
+    ...(uncertainty === null || uncertainty.calibrated || uncertainty.relativeRange[0] === uncertainty.relativeRange[1] || request.profileFile !== undefined ? {} : {tokensPerSPerUserRange: range()}),
+  }
 }
 
 function stepFields(step: ReturnType<ReturnType<typeof createCostModel>['decodeStepTime']>) {

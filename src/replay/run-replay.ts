@@ -278,10 +278,12 @@ export function describeBackend(backend: ResolvedBackend): ResultsFile['backend'
             kvCapacityTokensPerReplica: pool.cost.kvCapacityTokens,
             kvBytesPerToken: pool.cost.kvBytesPerToken,
             footprint: pool.footprint,
+            // Wafer pools: whether the decode speed is calibrated, and its range when not (docs/cost-model.md).
+            ...(pool.decodeSpeed === null ? {} : {decodeSpeed: pool.decodeSpeed}),
           },
         ]),
       ),
-      ...(backend.kvPath === null ? {} : {kvPath: {...backend.kvPath, ingressBytesPerS: Number.isFinite(backend.kvPath.ingressBytesPerS) ? backend.kvPath.ingressBytesPerS : null}}),
+      ...(backend.kvPath === null ? {} : {kvPath: describeKvPath(backend.kvPath)}),
     },
   }
 }
@@ -289,6 +291,12 @@ export function describeBackend(backend: ResolvedBackend): ResultsFile['backend'
 /** Rate scales beyond these stretch or squeeze arrival times out of what integer microseconds hold. */
 const minRateScale = 1e-6
 const maxRateScale = 1e6
+
+/** The KV path as JSON: unbounded ingress and no timeout are null (JSON has no Infinity). */
+function describeKvPath(path: NonNullable<ResolvedBackend['kvPath']>): Record<string, unknown> {
+  const finiteOrNull = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? null : value)
+  return {...path, ingressBytesPerS: finiteOrNull(path.ingressBytesPerS), ...(path.timeoutUs === undefined ? {} : {timeoutUs: finiteOrNull(path.timeoutUs)})}
+}
 
 function checkRateScale(rateScale: number): number {
   if (!(typeof rateScale === 'number' && Number.isFinite(rateScale) && rateScale > 0)) {

@@ -20,14 +20,18 @@ describe.skipIf(!built)('tracebench backends list', () => {
     for (const name of ['gpu-h100', 'gpu-b200', 'cs3', 'trn3-cs3']) expect(human.stdout).toContain(name)
     const json = JSON.parse(run('backends', 'list', '--json').stdout) as {backends: Array<{name: string; pools: Array<{name: string}>; footprint: Record<string, number>}>}
     const byName = new Map(json.backends.map((b) => [b.name, b]))
-    expect([...byName.keys()].sort()).toEqual(['cs3', 'gpu-b200', 'gpu-h100', 'trn3-cs3'])
+    expect([...byName.keys()].sort()).toEqual(['cs3', 'gpu-b200', 'gpu-b200-disagg', 'gpu-gb200-disagg', 'gpu-h100', 'rubin-lpx-whatif', 'trn3-cs3'])
     expect(byName.get('trn3-cs3')!.pools.map((p) => p.name)).toEqual(['prefill', 'decode'])
-    for (const b of json.backends) {
-      for (const field of ['systems', 'chips', 'racks', 'kW']) expect(b.footprint[field], `${b.name}.${field}`).toBeGreaterThan(0)
-      // Presets are sized to about the power of eight CS-3 systems (184 kW).
-      expect(b.footprint.kW).toBeGreaterThan(170)
-      expect(b.footprint.kW).toBeLessThan(200)
+    for (const b of json.backends) for (const field of ['systems', 'chips', 'racks', 'kW']) expect(b.footprint[field], `${b.name}.${field}`).toBeGreaterThan(0)
+    // The four original presets are sized to about the power of eight CS-3 systems (184 kW), as is the B200 baseline.
+    for (const name of ['cs3', 'gpu-b200', 'gpu-h100', 'trn3-cs3', 'gpu-b200-disagg']) {
+      expect(byName.get(name)!.footprint.kW, name).toBeGreaterThan(170)
+      expect(byName.get(name)!.footprint.kW, name).toBeLessThan(200)
     }
+    // The skeptic's baselines count every GPU of both phases: one NVL72 rack is 72 GPUs.
+    expect(byName.get('gpu-gb200-disagg')!.footprint.chips).toBe(72)
+    expect(byName.get('gpu-b200-disagg')!.footprint.chips).toBe(120)
+    expect(human.stdout).toMatch(/rubin-lpx-whatif: WHAT-IF \(announced, not shipping\)/)
     expect(byName.get('cs3')!.footprint.systems).toBe(8)
   })
 })

@@ -6,8 +6,8 @@ import {loadCatalog} from '../../src/catalogs/load-catalog.js'
 import {ConfigError} from '../../src/common/errors.js'
 
 describe('backend presets', () => {
-  it('has the four documented presets, each commented and sourced, all resolving against the catalogs', () => {
-    expect(listPresetNames()).toEqual(['cs3', 'gpu-b200', 'gpu-h100', 'trn3-cs3'])
+  it('has the documented presets, each commented and sourced, all resolving against the catalogs', () => {
+    expect(listPresetNames()).toEqual(['cs3', 'gpu-b200', 'gpu-b200-disagg', 'gpu-gb200-disagg', 'gpu-h100', 'rubin-lpx-whatif', 'trn3-cs3'])
     for (const name of listPresetNames()) {
       const text = readFileSync(`${presetsDirectory}${name}.yaml`, 'utf8')
       expect(text.startsWith(`# ${name}:`), `${name}.yaml starts with a comment naming it`).toBe(true)
@@ -18,6 +18,28 @@ describe('backend presets', () => {
       expect(resolved.model).toBe('llama-3.3-70b')
       expect(resolved.footprint.kW).toBeGreaterThan(0)
     }
+  })
+
+  it("gives the skeptic's baselines footprints of every GPU and KV paths as measured; marks the what-if as announced", () => {
+    const catalog = loadCatalog()
+    const b200 = resolveBackend(loadBackendConfig('gpu-b200-disagg'), catalog)
+    expect(b200.pools.map((p) => [p.name, p.config.precision, p.chips])).toEqual([
+      ['prefill', 'fp4', 48],
+      ['decode', 'fp4', 72],
+    ])
+    expect(b200.footprint.chips).toBe(120)
+    // Two GPUs' 400 Gb/s EFA per TP2 prefill replica, at the achieved 0.71.
+    expect(b200.kvPath!.egressBytesPerS).toBeCloseTo(2 * 50e9 * 0.71, -3)
+    const gb200 = resolveBackend(loadBackendConfig('gpu-gb200-disagg'), catalog)
+    expect(gb200.footprint.chips).toBe(72)
+    expect(gb200.footprint.kW).toBeCloseTo(120.1, 0)
+    expect(gb200.kvPath!.egressBytesPerS).toBeCloseTo(4 * 900e9 * 0.8, -3)
+    expect(gb200.kvPath!.descriptorUs).toBe(3.75)
+    const whatIf = resolveBackend(loadBackendConfig('rubin-lpx-whatif'), catalog)
+    expect(whatIf.config.description).toMatch(/^WHAT-IF \(announced, not shipping\)/)
+    for (const hardware of ['rubin', 'groq3-lpx']) expect(catalog.hardware(hardware).source).toMatch(/^ANNOUNCED, NOT SHIPPING/)
+    // The LPX decode floor is NVIDIA's ~1,000 tok/s-per-user aim: 80 layers x 12.5 µs.
+    expect(1000 / whatIf.pools[1]!.cost.decodeStepTime(1, 1000).ms).toBeCloseTo(1000, -1)
   })
 
   it('sizes the disaggregated preset from the sum of its pools', () => {

@@ -20,7 +20,7 @@ describe('built-in catalog', () => {
   const catalog = loadCatalog()
 
   it('holds the hardware, models and links the cost model needs', () => {
-    expect(catalog.hardwareNames()).toEqual(['b200', 'cs3', 'gb200', 'h100-sxm', 'h200', 'trn2', 'trn3'])
+    expect(catalog.hardwareNames()).toEqual(['b200', 'cs3', 'gb200', 'groq3-lpx', 'h100-sxm', 'h200', 'rubin', 'trn2', 'trn3'])
     expect(catalog.modelNames()).toEqual([
       'deepseek-v3',
       'glm-4.6',
@@ -86,7 +86,7 @@ describe('built-in catalog', () => {
       }
       throw new Error('expected an unknown-name error')
     }
-    expectUnknown(() => catalog.hardware('h100'), /unknown hardware "h100"; valid hardware names: b200, cs3, gb200, h100-sxm, h200, trn2, trn3/)
+    expectUnknown(() => catalog.hardware('h100'), /unknown hardware "h100"; valid hardware names: b200, cs3, gb200, groq3-lpx, h100-sxm, h200, rubin, trn2, trn3/)
     expectUnknown(() => catalog.model('llama-2-7b'), /unknown model "llama-2-7b"; valid model names: deepseek-v3, .*qwen3-32b/)
     expectUnknown(() => catalog.link('infiniband'), /unknown link "infiniband"; valid link names: .*nvlink4/)
   })

@@ -235,6 +235,31 @@ describe('sensitivity sweep', () => {
   })
 })
 
+describe('decode speeds that are predicted, not calibrated', () => {
+  const decodeClaim = (id: string, ratio: number) =>
+    `  - {id: ${id}, claim: faster decode, source: test, workloads: [chat], model: llama-4-scout, subject: cs3, baseline: gpu-h100, metric: {kind: decode-speed, method: cost-model}, expect: {ratio: ${ratio}}}\n`
+  // The subject's speed is predicted: the truth is 0.6x to 1.5x of it (the baseline is a GPU, no range).
+  const why = 'llama-4-scout has no published per-user speed on cs3'
+  const engine = () =>
+    createFakeEngine({
+      decode: (r) => (r.backend === 'cs3' ? {tokensPerS: 2000, kvCapacityTokens: 1e6, speedUncertainty: {relativeRange: [0.6, 1.5], why}} : 200),
+    })
+
+  test('a ratio whose range crosses the target is inconclusive, saying why; one whose range does not keeps its verdict', async () => {
+    const report = await evaluateClaims(claimsFile(decodeClaim('crosses', 12) + decodeClaim('above', 5) + decodeClaim('below', 16)), {engine: engine(), workDir: newDir()})
+    const [crosses, above, below] = report.claims.map((c) => c.rows[0]!)
+    // Measured 10x; the range is 6x to 15x.
+    expect(crosses!.measured).toBe(10)
+    expect(crosses!.verdict).toBe('inconclusive')
+    expect(crosses!.reason).toBe(
+      `measured 10x, which is below the claimed 12x; but ${why}, so the true value lies between 6x and 15x, on both sides of 12x: the measurement cannot tell`,
+    )
+    expect(above!.verdict).toBe('supported')
+    expect(below!.verdict).toBe('not-supported')
+    expect(crosses!.subject!.detail.speedRange).toEqual([1200, 3000])
+  })
+})
+
 describe('KV bandwidth sweep', () => {
   // The subject's capacity follows the achieved fraction its backend file sets (the preset's own is 0.71).
   const fractionOf = (backend: string): number => {

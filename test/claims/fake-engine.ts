@@ -7,7 +7,7 @@ export interface FakeEngineSpec {
   capacity?: (request: CapacityRequest, io: number) => Partial<CapacityMeasurement> & {outputTokensPerS: number | null}
   replay?: (request: ReplayRequest) => ResultsFile
   /** tok/s, or tok/s with the decode replica's KV capacity (then the claims layer checks the context fits). */
-  decode?: (request: DecodeSpeedRequest) => number | {tokensPerS: number; kvCapacityTokens: number}
+  decode?: (request: DecodeSpeedRequest) => number | {tokensPerS: number; kvCapacityTokens: number; speedUncertainty?: {relativeRange: [number, number]; why: string}}
   footprints?: Record<string, Partial<Footprint>>
 }
 
@@ -60,7 +60,8 @@ export function createFakeEngine(spec: FakeEngineSpec): FakeEngine {
       if (spec.decode === undefined) throw new Error('fake engine: no decode')
       const out = spec.decode(request)
       const tokensPerS = typeof out === 'number' ? out : out.tokensPerS
-      const capacity = typeof out === 'number' ? {} : {kvCapacityTokens: out.kvCapacityTokens, chipsPerReplica: 4}
+      const capacity =
+        typeof out === 'number' ? {} : {kvCapacityTokens: out.kvCapacityTokens, chipsPerReplica: 4, ...(out.speedUncertainty === undefined ? {} : {speedUncertainty: out.speedUncertainty})}
       return {tokensPerS, stepMs: 1000 / tokensPerS, bound: 'latency', hardware: 'fake', pool: 'pool', ...capacity}
     },
     async close() {},

@@ -47,7 +47,7 @@ describe.skipIf(!built)('tracebench predict', () => {
   it('lists valid names for an unknown hardware name, without a stack trace', () => {
     const {status, stderr} = run('predict', '--hardware', 'h100', '--model', 'llama-3.1-8b', '--phase', 'decode', '--context', '100')
     expect(status).toBe(ExitCode.usage)
-    expect(stderr).toMatch(/unknown hardware "h100"; valid hardware names: b200, cs3, gb200, h100-sxm, h200, trn2, trn3/)
+    expect(stderr).toMatch(/unknown hardware "h100"; valid hardware names: b200, cs3, gb200, groq3-lpx, h100-sxm, h200, rubin, trn2, trn3/)
     expect(stderr).not.toMatch(/at .*\.js:\d+/)
   })
 

@@ -78,7 +78,7 @@ describe.skipIf(!built)('tracebench replay', () => {
   it('lists the presets when the backend name is unknown', () => {
     const {status, stderr} = run('replay', 'synth:chat?requests=10', '--backend', 'tpu', '--out', join(out, 'x.json'))
     expect(status).toBe(ExitCode.usage)
-    expect(stderr).toMatch(/unknown backend "tpu"; valid backend names: cs3, gpu-b200, gpu-h100, trn3-cs3/)
+    expect(stderr).toMatch(/unknown backend "tpu"; valid backend names: cs3, gpu-b200, gpu-b200-disagg, gpu-gb200-disagg, gpu-h100, rubin-lpx-whatif, trn3-cs3/)
   })
 
   it('says what it did with the trace rows, as trace inspect does, and records it in the results file', async () => {

@@ -147,7 +147,7 @@ describe('bad input', () => {
   it('rejects unknown kinds, zero replicas, unknown presets and unknown pools', async () => {
     await expect(runReplay({trace: 'synth:chat?requests=10', backend: join(fixtures, 'bad-kind.yaml')})).rejects.toThrow(/bad-kind\.yaml: kind: expected one of aggregated, disaggregated, got "hybrid"/)
     await expect(runReplay({trace: 'synth:chat?requests=10', backend: join(fixtures, 'zero-replicas.yaml')})).rejects.toThrow(/zero-replicas\.yaml: pool\.replicas: expected a positive integer, got 0/)
-    await expect(runReplay({trace: 'synth:chat?requests=10', backend: 'gpu-h1000'})).rejects.toThrow(/unknown backend "gpu-h1000"; valid backend names: cs3, gpu-b200, gpu-h100, trn3-cs3/)
+    await expect(runReplay({trace: 'synth:chat?requests=10', backend: 'gpu-h1000'})).rejects.toThrow(/unknown backend "gpu-h1000"; valid backend names: cs3, gpu-b200, gpu-b200-disagg, gpu-gb200-disagg, gpu-h100, rubin-lpx-whatif, trn3-cs3/)
     await expect(runReplay({trace: 'synth:chat?requests=10', backend: 'cs3', poolReplicas: {decode: 2}})).rejects.toThrow(/no pool "decode"; its pools: pool/)
   })
 
