@@ -90,7 +90,7 @@ export interface RegressionComparison {
  * empty run never passes a gate). A zero baseline passes only when the current value
  * is no worse than zero.
  */
-export function compareWithBaseline(limit: RegressionLimit, current: number | null, baseline: number | null): RegressionComparison {
+export function compareWithBaseline(limit: Pick<RegressionLimit, 'key' | 'unit' | 'maxWorsePct' | 'biggerIsBetter'>, current: number | null, baseline: number | null): RegressionComparison {
   if (current === null) return {passed: false, changePct: null, worsePct: null, reason: 'no data in the results file'}
   if (baseline === null) return {passed: false, changePct: null, worsePct: null, reason: 'no data in the baseline file'}
   if (baseline === 0) {

@@ -22,8 +22,11 @@ import type {RequestOutcome} from './request-outcome.js'
  *   scalar         ::= "throughput.outputTokensPerS" | "throughput.requestsPerS"
  *                    | "goodput.requestsPerS" | "goodput.outputTokensPerS" | "goodput.ratio"
  *                    | "failed.ratio"
- *   aggregation    ::= percentile | "mean" | "min" | "max" | "count"
+ *   aggregation    ::= percentile | "mean" | "avg" | "med" | "min" | "max" | "count"
  *   percentile     ::= "p" number | "p(" number ")"    ; 0 < number <= 100; "p999" = 99.9, "p9999" = 99.99
+ *
+ * k6's spellings are accepted as they are written in k6 thresholds: `p(95)`, `avg` (the
+ * mean), `med` (the median, p50), `min`, `max`; the canonical form uses tracebench's names.
  *   operator       ::= "<=" | ">=" | "==" | "<" | ">"
  *   value          ::= number ws [unit]
  *   number         ::= digit+ ["." digit+] | "." digit+
@@ -151,12 +154,15 @@ function parseMetricRefIn(left: string, expression: string): MetricRef {
   throw new SloParseError(expression, 'metric', `unknown metric "${head}"`, `one of ${validMetricsText}`)
 }
 
+/** k6's names for aggregations tracebench spells otherwise. */
+const k6Aggregations: Record<string, string | undefined> = {avg: 'mean', med: 'p50'}
+
 function parseDistributionRef(metric: DistributionMetricId, tail: string | null, expression: string): MetricRef {
   const valid = metric === 'userSpeed' ? 'p10, p50, p90 (any pNN), mean, min, max or count' : 'p50, p90, p95, p99, p999 (any pNN), mean, min, max or count'
   if (tail === null || tail === '') {
     throw new SloParseError(expression, 'aggregation', `"${metric}" needs an aggregation`, `${metric}.<aggregation> with aggregation one of ${valid}`)
   }
-  const lower = tail.toLowerCase()
+  const lower = k6Aggregations[tail.toLowerCase()] ?? tail.toLowerCase()
   if (lower === 'mean' || lower === 'min' || lower === 'max' || lower === 'count') {
     return {key: `${metric}.${lower}`, metric, aggregation: lower, percentile: null}
   }

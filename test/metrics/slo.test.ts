@@ -61,7 +61,7 @@ describe('parseSlo: malformed expressions name the expression and what was expec
     ['ttfb.p90<=2s', 'metric', /unknown metric "ttfb"; expected one of ttft\.<aggregation>, tpot\.<aggregation>.*goodput\.ratio/],
     ['ttft<=2s', 'aggregation', /"ttft" needs an aggregation; expected ttft\.<aggregation> with aggregation one of p50, p90/],
     ['ttft.median<=2s', 'aggregation', /unknown aggregation "median" for ttft; expected one of p50, p90, p95, p99, p999 \(any pNN\), mean, min, max or count/],
-    ['userSpeed.avg>=100', 'aggregation', /unknown aggregation "avg" for userSpeed; expected one of p10, p50, p90/],
+    ['userSpeed.average>=100', 'aggregation', /unknown aggregation "average" for userSpeed; expected one of p10, p50, p90/],
     ['ttft.p900<=2s', 'aggregation', /percentile p900 is out of range; expected a percentile above 0 and at most 100/],
     ['ttft.p0<=2s', 'aggregation', /out of range/],
     ['goodput<=0.9', 'aggregation', /"goodput" needs a field; expected goodput\.<field> with field one of requestsPerS, outputTokensPerS, ratio/],
