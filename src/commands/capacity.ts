@@ -11,6 +11,8 @@ import {chooseProgressMode, createProgressReporter} from '../parallel/progress-r
 import {formatShard, parseShard} from '../parallel/shard.js'
 import {readSteadyStateFlags, steadyStateFlags} from '../parallel/steady-state-flags.js'
 import {readTraceFlags, readTraceSettingsFromFlags} from '../traces/read-trace-flags.js'
+import {withInterruptSignal} from '../common/interrupt.js'
+import {existingOutputFlags, existingOutputMode} from '../parallel/existing-output-flags.js'
 
 /** Under reports/, which a checkout ignores: a search's dozens of point files never land in a commit by accident. */
 export const defaultCapacityOutDir = 'reports/capacity'
@@ -56,6 +58,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
     shard: Flags.string({description: 'run only shard i of n (0-based): backends k with k mod n = i'}),
     catalog: Flags.string({description: 'extra catalog YAML file (hardware, models, links; repeatable)', multiple: true}),
     ...readTraceFlags,
+    ...existingOutputFlags,
     workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     out: Flags.string({char: 'o', description: 'output directory for capacity.json and the evaluated points', default: defaultCapacityOutDir}),
     ...steadyStateFlags,
@@ -76,13 +79,15 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
     if (args.trace === undefined) throw new TracebenchError('missing TRACE: give a trace file (or synth:KIND), or --merge-dir to join shards')
     if (flags.backend === undefined) throw new TracebenchError('give at least one --backend (a preset name or a backend file)')
     const shard = flags.shard === undefined ? null : parseShard(flags.shard)
+    const trace = args.trace
+    const backends = flags.backend
     const progress = createProgressReporter(chooseProgressMode({json: this.jsonEnabled()}), shard === null ? 'capacity' : `capacity shard ${formatShard(shard)}`)
     let outcome
     try {
       let done = 0
-      outcome = await runCapacitySearches({
-        trace: args.trace,
-        backends: flags.backend,
+      outcome = await withInterruptSignal((signal) => runCapacitySearches({
+        trace,
+        backends,
         model: flags.model,
         slos: flags.slo ?? [],
         minUserSpeed: flags['min-user-speed'] === undefined ? undefined : parsePositive(flags['min-user-speed'], '--min-user-speed'),
@@ -102,6 +107,8 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
         catalogFiles: flags.catalog,
         read: readTraceSettingsFromFlags(flags),
         outDir: flags.out,
+        existing: existingOutputMode(flags),
+        signal,
         argv: ['capacity', ...this.argv],
         http: {overrides: endpointOverrides(flags), harness: harnessOptions(flags)},
         onProgress: (p) => {
@@ -113,7 +120,7 @@ Writes every evaluated point's results file (DIR/<backend>/capacity-x<scale>.jso
           // The number of rounds is not known in advance: the bar counts evaluated points.
           progress.update(done, null, `${p.backend} round ${p.round}`)
         },
-      })
+      }))
     } finally {
       progress.stop()
     }

@@ -7,7 +7,8 @@ import {checkOutputPaths} from '../common/output-path.js'
 import {TracebenchError} from '../common/errors.js'
 import {readTextFile} from '../common/read-text-file.js'
 import {findDifference} from '../metrics/merge.js'
-import {formatIssues, readToolInfo} from '../metrics/results-file.js'
+import {formatIssues, readToolInfo, traceReadSchema} from '../metrics/results-file.js'
+import {describeReadSettings} from '../traces/read-settings.js'
 import {canonicalSloList} from '../metrics/slo.js'
 import {validateSearchSettings, type SearchSettings} from './bracket-search.js'
 import {
@@ -21,7 +22,10 @@ import {
   type CapacityResult,
 } from './capacity-search.js'
 import {footprintUnits, type FootprintTarget} from './footprint-target.js'
-import {createReplayPool, type ReplayPool} from './pool.js'
+import {InterruptedError} from '../common/interrupt.js'
+import {CapacityPointStore} from './capacity-progress.js'
+import type {ExistingOutputMode} from './existing-output.js'
+import {createReplayPool, RunStoppedError, type ReplayPool} from './pool.js'
 import {checkTraceArgument, prepareBackends} from './prepare-backends.js'
 import {formatShard, selectShard, type ShardSpec} from './shard.js'
 import {traceReadWarnings} from '../replay/trace-read-warnings.js'
@@ -50,6 +54,8 @@ const specSchema = z.strictObject({
   steadyState: z
     .strictObject({minWindowS: z.number(), warmupS: z.number().nullable(), maxRequests: z.number().int(), minDeliveredRatio: z.number()})
     .optional(),
+  // The reader flags the trace was read with (issue 13). Optional: older files have none.
+  read: traceReadSchema.shape.settings.optional(),
 })
 
 const reportSchema = z.strictObject({
@@ -77,10 +83,12 @@ export interface CapacityReport {
   results: CapacityResult[]
 }
 
-export interface CapacitySearchesOptions extends Omit<CapacityOptions, 'backend' | 'onProgress'> {
+export interface CapacitySearchesOptions extends Omit<CapacityOptions, 'backend' | 'onProgress' | 'store'> {
   backends: string[]
   shard?: ShardSpec | null
   argv?: string[]
+  /** When the output folder already holds a search: refuse (default), resume or overwrite it. */
+  existing?: ExistingOutputMode
   onProgress?: (progress: CapacityProgress) => void
 }
 
@@ -94,6 +102,7 @@ export async function runCapacitySearches(options: CapacitySearchesOptions): Pro
   const pool: ReplayPool = options.pool ?? createReplayPool({workers: options.workers})
   let results: CapacityResult[]
   let readWarnings: string[]
+  let store: CapacityPointStore | undefined
   let slos: string[]
   let settings: SearchSettings
   try {
@@ -113,10 +122,33 @@ export async function runCapacitySearches(options: CapacitySearchesOptions): Pro
         [options.trace, ...options.backends, ...(options.catalogFiles ?? [])],
       )
     }
+    store =
+      options.outDir === undefined || options.outDir === null
+        ? undefined
+        : await CapacityPointStore.open({
+            outDir: options.outDir,
+            finalFile: join(options.outDir, capacityFileName(options.shard ?? null)),
+            shard: options.shard ?? null,
+            spec: buildCapacitySpec(options, slos, settings),
+            command: options.argv ?? [],
+            mode: options.existing ?? 'refuse',
+            readFinal: readEvaluatedPoints,
+          })
     // One pass over the trace plans the tiles of every backend's points.
     const shape = mine.length === 0 ? null : await readCapacityTraceShape(options)
-    const searches = mine.map((backend) => searchBackend({...options, backend: backend.spec}, backend, slos, pool, shape!))
-    const details = await Promise.all(searches)
+    const searches = mine.map((backend) => searchBackend({...options, backend: backend.spec, store}, backend, slos, pool, shape!))
+    let details
+    try {
+      details = await Promise.all(searches)
+    } catch (error) {
+      if (!(error instanceof RunStoppedError) || store === undefined) throw error
+      // The other searches may still be writing a point: wait, so that no file is left half-made.
+      await Promise.allSettled(searches)
+      await store.settle()
+      throw new InterruptedError(`kept ${store.size} evaluated point${store.size === 1 ? '' : 's'} in ${store.outDir} (listed in ${store.progressFile}); no partial file was left`, [
+        'run the same command again with --resume to finish the search (finished points are not replayed), or with --overwrite to start again',
+      ])
+    }
     results = details.map((d) => d.result)
     // Every point read the same file with the same settings: one point says what the reader did.
     readWarnings = traceReadWarnings(details.flatMap((d) => {
@@ -132,6 +164,7 @@ export async function runCapacitySearches(options: CapacitySearchesOptions): Pro
   if (options.outDir !== undefined && options.outDir !== null) {
     file = join(options.outDir, capacityFileName(shard))
     await writeCapacityReport(file, report)
+    await store?.finish()
   }
   return {report, file, readWarnings}
 }
@@ -150,7 +183,15 @@ export function buildCapacitySpec(options: CapacitySearchesOptions, slos: string
     footprint: footprint === null ? null : {unit: footprint.unit, value: footprint.value},
     search: {startScale: settings.startScale, minScale: settings.minScale, maxScale: settings.maxScale, pointsPerRound: settings.pointsPerRound},
     steadyState: {...steadyStateSettingsOf(options)},
+    ...(options.read === undefined ? {} : {read: describeReadSettings(options.read)}),
   }
+}
+
+/** The points a finished capacity.json lists, for --resume and --overwrite. */
+async function readEvaluatedPoints(path: string): Promise<{spec: unknown; points: Array<{backendSpec: string; rateScale: number; file: string}>}> {
+  const report = await readCapacityReport(path)
+  const points = report.results.flatMap((r) => (r.evaluations ?? []).flatMap((e) => (e.file === null ? [] : [{backendSpec: r.backendSpec, rateScale: e.rateScale, file: e.file}])))
+  return {spec: report.spec, points}
 }
 
 function buildCapacityReport(command: string[], spec: CapacitySpec, shard: ShardSpec | null, results: CapacityResult[]): CapacityReport {

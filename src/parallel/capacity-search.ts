@@ -20,6 +20,7 @@ import {defaultSearchSettings, runBracketSearch, validateSearchSettings, type Ev
 import {formatFootprintTarget, type FootprintTarget} from './footprint-target.js'
 import {buildPointJob, formatScaleForFile, type PointCommon} from './point-job.js'
 import {copyFootprint, summarizePoint, type PointSummary} from './point-summary.js'
+import type {CapacityPointStore} from './capacity-progress.js'
 import {createReplayPool, type ReplayPool} from './pool.js'
 import type {TraceReadSettings} from '../traces/read-trace.js'
 import {checkTraceArgument, prepareBackends, type PreparedBackend} from './prepare-backends.js'
@@ -47,6 +48,10 @@ export interface CapacityOptions {
   search?: Partial<Omit<SearchSettings, 'precision'>>
   /** Writes every evaluated point's results file as `<outDir>/<backend>/capacity-x<scale>.json`; null: none written. */
   outDir?: string | null
+  /** Keeps points as they finish (and reuses those of a resumed search); with it, outDir's files are written through it. */
+  store?: CapacityPointStore
+  /** Aborting it (Ctrl-C) stops the search: RunStoppedError, with the finished points kept by the store. */
+  signal?: AbortSignal
   pool?: ReplayPool
   workers?: number
   catalogFiles?: string[]
@@ -288,21 +293,30 @@ export async function searchBackend(options: CapacityOptions, backend: PreparedB
     ...(steady === null ? {} : {steadyState: steady}),
   }
   let evaluated = 0
+  const store = options.store
+  const fileOf = (scale: number): string => `${backend.label}/capacity-${formatScaleForFile(scale)}.json`
   const outcome = await runBracketSearch<PointValue>(settings, async (scales, round) => {
-    const results = await pool.run(
-      scales.map((scale) => buildPointJob(common, backend, scale)),
-      () => {
+    // Points a resumed search finished earlier are read back, not replayed.
+    const fresh = scales.filter((scale) => store?.reuse(backend.spec, scale) === undefined)
+    evaluated += scales.length - fresh.length
+    const replayed = await pool.run(
+      fresh.map((scale) => buildPointJob(common, backend, scale)),
+      (progress) => {
         evaluated++
         options.onProgress?.({backend: backend.label, round, evaluated})
+        const scale = fresh[progress.jobIndex] as number
+        return store?.keep(backend.spec, scale, fileOf(scale), progress.results)
       },
+      {signal: options.signal},
     )
     const values: Array<{passed: boolean; value: PointValue; ceilingScale?: number}> = []
     for (let i = 0; i < scales.length; i++) {
-      const r = results[i] as ResultsFile
+      const scale = scales[i] as number
+      const r = store?.reuse(backend.spec, scale) ?? (replayed[fresh.indexOf(scale)] as ResultsFile)
       let file: string | null = null
       if (options.outDir !== undefined && options.outDir !== null) {
-        file = `${backend.label}/capacity-${formatScaleForFile(scales[i] as number)}.json`
-        await writeResultsFile(join(options.outDir, file), r)
+        file = fileOf(scale)
+        if (store === undefined) await writeResultsFile(join(options.outDir, file), r)
       }
       const {passed, reasons} = judgePoint(r)
       const steady = r.steadyState

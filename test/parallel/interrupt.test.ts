@@ -3,6 +3,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {runCapacitySearches} from '../../src/parallel/capacity-report.js'
 import {runSweep} from '../../src/parallel/sweep.js'
 import {makeTempDir, readTree, removeTempDirs, repoRoot, requireBuiltWorker} from './helpers.js'
 
@@ -16,13 +17,12 @@ function cli(args: string[]) {
   return {status: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
-/** Starts the sweep, waits until its index lists a finished point, then sends SIGINT. */
-async function interruptAfterFirstPoint(out: string): Promise<{status: number | null; stderr: string}> {
-  const child = spawn(process.execPath, [cliPath, ...sweepArgs, '--out', out], {cwd: repoRoot, env: {...process.env, CI: '1'}})
+/** Starts the command, waits until its index lists a finished point, then sends SIGINT. */
+async function interruptAfterFirstPoint(args: string[], index: string): Promise<{status: number | null; stderr: string}> {
+  const child = spawn(process.execPath, [cliPath, ...args], {cwd: repoRoot, env: {...process.env, CI: '1'}})
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const index = join(out, 'index.json')
   for (;;) {
     if (existsSync(index) && JSON.parse(readFileSync(index, 'utf8')).points.length > 0) break
     if (child.exitCode !== null) break
@@ -32,13 +32,13 @@ async function interruptAfterFirstPoint(out: string): Promise<{status: number | 
   return {status: await exited, stderr}
 }
 
-describe('an interrupted sweep', () => {
+describe('interrupted sweeps and capacity searches', () => {
   beforeAll(() => requireBuiltWorker())
   afterAll(() => removeTempDirs())
 
   test('Ctrl-C keeps every finished point (exit 130), a rerun refuses the folder, --resume finishes it as one run would', async () => {
     const out = makeTempDir('interrupted-sweep')
-    const stopped = await interruptAfterFirstPoint(out)
+    const stopped = await interruptAfterFirstPoint([...sweepArgs, '--out', out], join(out, 'index.json'))
     expect(stopped.status).toBe(130)
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'))
     expect(index.complete).toBe(false)
@@ -79,5 +79,38 @@ describe('an interrupted sweep', () => {
     const overwritten = cli([...sweepArgs.slice(0, -5), '--rate-scale', '1', '--workers', '1', '--no-report', '--out', out, '--overwrite'])
     expect(overwritten.status).toBe(0)
     expect(Object.keys(readTree(out)).sort()).toEqual(['cs3/x1.json', 'gpu-h100/x1.json', 'index.json'])
+  })
+
+  const capacityArgs = ['capacity', 'synth:chat?requests=2000', '--backend', 'cs3', '--slo', 'ttft.p90<=2s', '--precision', '5%', '--window', '20s', '--warmup-time', '2s', '--workers', '1']
+
+  test('Ctrl-C during a capacity search keeps its evaluated points; --resume reuses them and ends as one search would', async () => {
+    const out = makeTempDir('interrupted-capacity')
+    const progress = join(out, 'capacity.partial.json')
+    const stopped = await interruptAfterFirstPoint([...capacityArgs, '--out', out], progress)
+    expect(stopped.status).toBe(130)
+    const kept = JSON.parse(readFileSync(progress, 'utf8'))
+    expect(stopped.stderr).toContain(`Interrupted: kept ${kept.points.length} evaluated point${kept.points.length === 1 ? '' : 's'} in ${out} (listed in ${progress}); no partial file was left`)
+    expect(Object.keys(readTree(out)).sort()).toEqual(['capacity.partial.json', ...kept.points.map((p: {file: string}) => p.file)].sort())
+    expect(existsSync(join(out, 'capacity.json'))).toBe(false)
+
+    expect(cli([...capacityArgs, '--out', out]).stderr).toContain(`${progress} already holds an interrupted capacity search; --resume keeps its finished points`)
+    const resumed = cli([...capacityArgs, '--out', out, '--resume'])
+    expect(resumed.status).toBe(0)
+    expect(existsSync(progress)).toBe(false)
+    const finished = JSON.parse(readFileSync(join(out, 'capacity.json'), 'utf8'))
+
+    const whole = makeTempDir('whole-capacity')
+    const alone = await runCapacitySearches({
+      trace: 'synth:chat?requests=2000',
+      backends: ['cs3'],
+      slos: ['ttft.p90<=2s'],
+      precision: 0.05,
+      steadyState: {minWindowS: 20, warmupS: 2},
+      workers: 1,
+      outDir: whole,
+    })
+    expect(finished.results).toEqual(JSON.parse(JSON.stringify(alone.report.results)))
+    const points = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([name]) => name !== 'capacity.json'))
+    expect(points(readTree(out))).toEqual(points(readTree(whole)))
   })
 })
