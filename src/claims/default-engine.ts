@@ -6,7 +6,9 @@ import type {ResultsFile} from '../metrics/results-file.js'
 import {findCapacityDetailed} from '../parallel/capacity-search.js'
 import {parseFootprintTarget} from '../parallel/footprint-target.js'
 import {createReplayPool, type ReplayPool} from '../parallel/pool.js'
+import {resolve} from 'node:path'
 import type {ReplayOptions} from '../replay/run-replay.js'
+import type {TraceReadSettings} from '../traces/read-trace.js'
 import type {ClaimsEngine, DecodeSpeedMeasurement} from './claims-engine.js'
 
 export interface DefaultEngineOptions {
@@ -14,6 +16,14 @@ export interface DefaultEngineOptions {
   workers?: number
   /** An existing pool to share (not closed by the engine). */
   pool?: ReplayPool
+  /** Aborting it (Ctrl-C) stops the measurements running: they reject with RunStoppedError. */
+  signal?: AbortSignal
+  /**
+   * The reader flags for the claims file's trace files. Traces tracebench wrote itself (the
+   * sensitivity sweep's, under `derivedTraceDir`) are native and read without a format.
+   */
+  read?: TraceReadSettings
+  derivedTraceDir?: string
 }
 
 /**
@@ -25,6 +35,11 @@ export interface DefaultEngineOptions {
 export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsEngine {
   const pool = options.pool ?? createReplayPool({workers: options.workers})
   const ownsPool = options.pool === undefined
+  const readFor = (trace: string): TraceReadSettings | undefined => {
+    if (options.read === undefined) return undefined
+    const derived = options.derivedTraceDir !== undefined && resolve(trace).startsWith(resolve(options.derivedTraceDir))
+    return derived ? {...options.read, format: undefined} : options.read
+  }
   return {
     async replay(request) {
       const job: ReplayOptions = {
@@ -36,8 +51,9 @@ export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsE
         slos: request.slos,
         argv: replayArgv(request.trace, request.backend, request.model, request.rateScale, request.limit, request.seed),
         ...(request.limit === null ? {} : {limit: request.limit}),
+        ...(readFor(request.trace) === undefined ? {} : {read: readFor(request.trace)}),
       }
-      const [results] = await pool.run([job])
+      const [results] = await pool.run([job], undefined, {signal: options.signal})
       return results as ResultsFile
     },
     async capacity(request) {
@@ -54,6 +70,8 @@ export function createDefaultEngine(options: DefaultEngineOptions = {}): ClaimsE
         steadyState: request.steadyState,
         outDir: null,
         pool,
+        read: readFor(request.trace),
+        signal: options.signal,
       })
       const r = details.result
       return {

@@ -1,4 +1,5 @@
 import {basename, join, relative} from 'node:path'
+import type {TraceReadSettings} from '../traces/read-trace.js'
 import {loadBackendConfig} from '../backends/load-backend.js'
 import {loadCatalog} from '../catalogs/load-catalog.js'
 import {writeFileAtomic} from '../common/atomic-write.js'
@@ -50,6 +51,8 @@ export interface EvaluateClaimsOptions {
   onProgress?: (line: string) => void
   /** Called as each result row (claim x workload) and sensitivity sweep finishes. */
   onRowDone?: (done: number, total: number, label: string) => void
+  /** The reader flags for the claims file's trace files (the engine gets them too). */
+  read?: TraceReadSettings
 }
 
 /**
@@ -67,7 +70,7 @@ export async function evaluateClaims(file: ClaimsFile, options: EvaluateClaimsOp
     for (const w of claim.workloads) names.add(w)
     if (claim.baselineWorkload !== null) names.add(claim.baselineWorkload)
   }
-  const workloads = await prepareWorkloads(file, names)
+  const workloads = await prepareWorkloads(file, names, options.read)
   options.onProgress?.(`evaluating ${file.claims.length} claims on ${names.size} workloads`)
 
   const written = new Map<string, ResultsFile>()
@@ -77,7 +80,7 @@ export async function evaluateClaims(file: ClaimsFile, options: EvaluateClaimsOp
   )
   let done = 0
   const rowDone = (label: string) => options.onRowDone?.(++done, total, label)
-  const context: ClaimContext = {engine, workloads, strict, outDir, workDir: options.workDir, written, rowDone}
+  const context: ClaimContext = {engine, workloads, strict, outDir, workDir: options.workDir, written, rowDone, read: options.read ?? {}}
   const claims = await Promise.all(file.claims.map((claim) => evaluateClaim(claim, context)))
   for (const [path, results] of [...written.entries()].sort(([a], [b]) => a.localeCompare(b))) await writeResultsFile(path, results)
 
@@ -118,6 +121,7 @@ interface ClaimContext {
   written: Map<string, ResultsFile>
   /** Progress: one result row or sensitivity sweep finished. */
   rowDone: (label: string) => void
+  read: TraceReadSettings
 }
 
 async function evaluateClaim(claim: ResolvedClaim, context: ClaimContext): Promise<ClaimReport> {
@@ -326,7 +330,7 @@ async function evaluateSensitivity(claim: ResolvedClaim, context: ClaimContext):
   if (base.path === null) {
     return {workload: sweep.workload, vary: sweep.vary, points: [], breakEven: [], claimCrossing: [], summary: `not run: ${base.unavailableReason ?? 'workload unavailable'}`}
   }
-  const records = await readTraceRecords(base.path, base.limit)
+  const records = await readTraceRecords(base.path, base.limit, context.read)
   const target = claim.expect.ratio as number
   // The sweep transforms one workload, so it runs on that workload's backends (its override, if any).
   const backends = selectBackends(claim, sweep.workload)

@@ -1,5 +1,5 @@
 import {defaultSynthRequests, parseTraceSpec} from '../replay/trace-spec.js'
-import {readTrace} from '../traces/read-trace.js'
+import {readTrace, type TraceReadSettings} from '../traces/read-trace.js'
 import {synthesizeTrace} from '../traces/synthesize-trace.js'
 import type {TraceRecord} from '../traces/trace-record.js'
 
@@ -19,12 +19,12 @@ export interface TokensPerQuery {
   perSession: {input: number; output: number; total: number; queries: number}
 }
 
-export async function measureTraceTokens(path: string, limit: number | null): Promise<TokensPerQuery> {
-  return countTokensPerQuery(await readTraceRecords(path, limit))
+export async function measureTraceTokens(path: string, limit: number | null, read: TraceReadSettings = {}): Promise<TokensPerQuery> {
+  return countTokensPerQuery(await readTraceRecords(path, limit, read))
 }
 
 /** The first `limit` records of a trace file or `synth:` spec (all when null), in arrival order. */
-export async function readTraceRecords(path: string, limit: number | null): Promise<TraceRecord[]> {
+export async function readTraceRecords(path: string, limit: number | null, read: TraceReadSettings = {}): Promise<TraceRecord[]> {
   const spec = parseTraceSpec(path)
   if ('synth' in spec) {
     const {kind, requests, ratePerS, turnsPerSession, seed} = spec.synth
@@ -32,7 +32,7 @@ export async function readTraceRecords(path: string, limit: number | null): Prom
     return limit === null ? records : records.slice(0, limit)
   }
   const records: TraceRecord[] = []
-  outer: for await (const batch of readTrace(path).batches()) {
+  outer: for await (const batch of readTrace(path, read).batches()) {
     for (const record of batch) {
       if (limit !== null && records.length >= limit) break outer
       records.push(record)

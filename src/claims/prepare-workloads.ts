@@ -1,4 +1,5 @@
 import {isAbsolute, relative} from 'node:path'
+import type {TraceReadSettings} from '../traces/read-trace.js'
 import type {ClaimsFile, ResolvedWorkload} from './load-claims.js'
 import {measureTraceTokens, type TokensPerQuery} from './measure-trace-tokens.js'
 
@@ -20,17 +21,17 @@ export interface PreparedWorkload {
   unavailableReason: string | null
 }
 
-export async function prepareWorkloads(file: ClaimsFile, names: Iterable<string>): Promise<Map<string, PreparedWorkload>> {
+export async function prepareWorkloads(file: ClaimsFile, names: Iterable<string>, read: TraceReadSettings = {}): Promise<Map<string, PreparedWorkload>> {
   const out = new Map<string, PreparedWorkload>()
   for (const name of [...new Set(names)].sort()) {
     const resolved = file.workloads[name]
     if (resolved === undefined) throw new Error(`internal: unknown workload ${name}`)
-    out.set(name, await prepareWorkload(resolved))
+    out.set(name, await prepareWorkload(resolved, read))
   }
   return out
 }
 
-async function prepareWorkload(workload: ResolvedWorkload): Promise<PreparedWorkload> {
+async function prepareWorkload(workload: ResolvedWorkload, read: TraceReadSettings): Promise<PreparedWorkload> {
   if (!workload.available) {
     return {
       name: workload.name,
@@ -42,7 +43,7 @@ async function prepareWorkload(workload: ResolvedWorkload): Promise<PreparedWork
     }
   }
   const path = workload.kind === 'synthesized' ? synthSpecOf(workload.synthesize!) : portablePath(workload.path as string)
-  const tokens = await measureTraceTokens(path, workload.limit)
+  const tokens = await measureTraceTokens(path, workload.limit, read)
   return {name: workload.name, resolved: workload, path, limit: workload.limit, tokens, unavailableReason: null}
 }
 

@@ -14,11 +14,19 @@ import {readLatencyClaimRuns} from '../claims/latency-runs.js'
 import {loadClaimsFile} from '../claims/load-claims.js'
 import {chooseProgressMode, createProgressReporter} from '../parallel/progress-reporter.js'
 import {writeReport} from '../report/build-report.js'
+import type {ClaimsEngine} from '../claims/claims-engine.js'
+import {MeasurementStore} from '../claims/measurement-store.js'
+import {InterruptedError, withInterruptSignal} from '../common/interrupt.js'
+import {existingOutputFlags, existingOutputMode} from '../parallel/existing-output-flags.js'
+import {RunStoppedError} from '../parallel/pool.js'
+import {readTraceFlags, readTraceSettingsFromFlags} from '../traces/read-trace-flags.js'
 
 export interface ClaimsResult extends ClaimsReport {
   /** Files written under --out: claims.json and the HTML report (results files are listed per row). */
   outputs: string[]
 }
+
+const {strict: _readerStrict, ...readerFlagsWithoutStrict} = readTraceFlags
 
 /** The bundled claims file, used when no FILE is given and ./claims/aws-cerebras.yaml does not exist. */
 export const bundledClaimsFile = fileURLToPath(new URL('../../claims/aws-cerebras.yaml', import.meta.url))
@@ -46,6 +54,10 @@ Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate:
     strict: Flags.boolean({description: 'every claim gates the exit code, not only those marked gate: true', default: false}),
     workers: Flags.integer({char: 'w', description: 'replays at once: this thread and N-1 worker threads (default: from the work: in process when small, up to one thread per core when threads pay)', min: 1}),
     report: Flags.string({description: 'HTML report path (default: OUT/index.html when --out is given)'}),
+    // The reader flags, but --strict is taken (every claim gates): the reader's is --strict-trace.
+    ...readerFlagsWithoutStrict,
+    'strict-trace': Flags.boolean({description: readTraceFlags.strict.description}),
+    ...existingOutputFlags,
   }
 
   async run(): Promise<ClaimsResult> {
@@ -62,24 +74,43 @@ Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate:
       ],
       [path, ...Object.values(file.workloads).flatMap((w) => (w.path === null ? [] : [w.path])), ...file.claims.flatMap((c) => [c.subject, c.baseline, ...Object.values(c.overrides).flatMap((o) => [o.subject, o.baseline])]).filter((b) => b !== null)],
     )
+    // Measurements are kept as they finish (an interrupted run keeps them, --resume reuses them).
+    const store = outDir === null ? null : await MeasurementStore.open(outDir, path, existingOutputMode(flags))
     const workDir = outDir ?? (await mkdtemp(join(tmpdir(), 'tracebench-claims-')))
-    const engine = createDefaultEngine({workers: flags.workers})
+    const read = readTraceSettingsFromFlags({...flags, strict: flags['strict-trace']})
     const started = performance.now()
     const progressBar = createProgressReporter(chooseProgressMode({json: this.jsonEnabled()}), 'claims')
     const progress = (line: string) => progressBar.note(line)
     let report: ClaimsReport
+    let engine: ClaimsEngine | undefined
     try {
-      report = await evaluateClaims(file, {
-        engine,
-        workDir,
-        outDir,
-        strict: flags.strict,
-        onProgress: progress,
-        onRowDone: (done, total, label) => progressBar.update(done, total, label),
-      })
+      report = await withInterruptSignal(async (signal) => {
+        const measuring = createDefaultEngine({workers: flags.workers, signal, read, derivedTraceDir: join(workDir, 'workloads')})
+        engine = store?.wrap(measuring) ?? measuring
+        try {
+          return await evaluateClaims(file, {
+            engine,
+            workDir,
+            outDir,
+            strict: flags.strict,
+            read,
+            onProgress: progress,
+            onRowDone: (done, total, label) => progressBar.update(done, total, label),
+          })
+        } catch (error) {
+          if (!(error instanceof RunStoppedError)) throw error
+          await store?.settle()
+          throw new InterruptedError(
+            store === null
+              ? 'no claims file or results were written (without --out nothing is kept)'
+              : `kept ${store.size} finished measurement${store.size === 1 ? '' : 's'} in ${outDir} (listed in ${store.progressFile}); no partial file was left`,
+            store === null ? [] : ['run the same command again with --resume to finish (kept measurements are not repeated), or with --overwrite to start again'],
+          )
+        }
+      }, 'finished measurements are kept')
     } finally {
       progressBar.stop()
-      await engine.close()
+      await engine?.close()
       if (outDir === null) await rm(workDir, {recursive: true, force: true})
     }
 
@@ -87,6 +118,7 @@ Exit codes: 0 when every gating claim is supported; 98 when a claim marked gate:
     if (outDir !== null) {
       const jsonPath = join(outDir, 'claims.json')
       await writeClaimsReport(jsonPath, report)
+      await store?.finish()
       outputs.push(jsonPath)
     }
     const htmlPath = flags.report ?? (outDir === null ? null : join(outDir, 'index.html'))
