@@ -8,9 +8,10 @@ import {runSweep} from '../../src/parallel/sweep.js'
 import {makeTempDir, readTree, removeTempDirs, repoRoot, requireBuiltWorker} from './helpers.js'
 
 const cliPath = join(repoRoot, 'bin', 'run.js')
-// Twelve points of a few thousand requests, one after another (--workers 1): long enough
+// Eight points of two thousand requests, one after another (--workers 1): long enough
 // that the signal lands while points remain, short enough for the suite.
-const sweepArgs = ['sweep', 'synth:chat?requests=3000', '--backend', 'cs3', '--backend', 'gpu-h100', '--rate-scale', '1,2,3,4,6,8', '--workers', '1', '--no-report']
+const sweepTrace = 'synth:chat?requests=2000'
+const sweepArgs = ['sweep', sweepTrace, '--backend', 'cs3', '--backend', 'gpu-h100', '--rate-scale', '1,2,4,8', '--workers', '1', '--no-report']
 
 function cli(args: string[]) {
   const result = spawnSync(process.execPath, [cliPath, ...args], {cwd: repoRoot, encoding: 'utf8', env: {...process.env, CI: '1'}, timeout: 120_000})
@@ -43,8 +44,8 @@ describe('interrupted sweeps and capacity searches', () => {
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'))
     expect(index.complete).toBe(false)
     expect(index.points.length).toBeGreaterThan(0)
-    expect(index.points.length).toBeLessThan(12)
-    expect(stopped.stderr).toContain(`Interrupted: kept ${index.points.length} of 12 points in ${out} (listed in ${join(out, 'index.json')}); no partial file was left`)
+    expect(index.points.length).toBeLessThan(8)
+    expect(stopped.stderr).toContain(`Interrupted: kept ${index.points.length} of 8 points in ${out} (listed in ${join(out, 'index.json')}); no partial file was left`)
     expect(stopped.stderr).toContain('--resume')
     // Every listed point's file is there and whole; nothing else was left, no temporary file.
     const files = Object.keys(readTree(out)).sort()
@@ -52,22 +53,22 @@ describe('interrupted sweeps and capacity searches', () => {
 
     const again = cli([...sweepArgs, '--out', out])
     expect(again.status).toBe(2)
-    expect(again.stderr).toContain(`${join(out, 'index.json')} already holds a sweep (${index.points.length} of 12 points, interrupted); --resume keeps its finished points and runs the rest, --overwrite starts again`)
+    expect(again.stderr).toContain(`${join(out, 'index.json')} already holds a sweep (${index.points.length} of 8 points, interrupted); --resume keeps its finished points and runs the rest, --overwrite starts again`)
     expect(cli([...sweepArgs, '--seed', '2', '--out', out, '--resume']).stderr).toContain('cannot resume')
 
     const resumed = cli([...sweepArgs, '--out', out, '--resume'])
     expect(resumed.status).toBe(0)
-    expect(resumed.stderr).toContain(`sweep: ${index.points.length + 1}/12 done`)
+    expect(resumed.stderr).toContain(`sweep: ${index.points.length + 1}/8 done`)
     const finished = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'))
     expect(finished.complete).toBe(true)
-    expect(finished.points).toHaveLength(12)
+    expect(finished.points).toHaveLength(8)
 
     // The same points as one uninterrupted run, byte for byte.
     const whole = makeTempDir('whole-sweep')
     await runSweep({
-      trace: 'synth:chat?requests=3000',
+      trace: sweepTrace,
       backends: ['cs3', 'gpu-h100'],
-      rateScales: [1, 2, 3, 4, 6, 8],
+      rateScales: [1, 2, 4, 8],
       outDir: whole,
       workers: 1,
     })
@@ -81,7 +82,7 @@ describe('interrupted sweeps and capacity searches', () => {
     expect(Object.keys(readTree(out)).sort()).toEqual(['cs3/x1.json', 'gpu-h100/x1.json', 'index.json'])
   })
 
-  const capacityArgs = ['capacity', 'synth:chat?requests=2000', '--backend', 'cs3', '--slo', 'ttft.p90<=2s', '--precision', '5%', '--window', '20s', '--warmup-time', '2s', '--workers', '1']
+  const capacityArgs = ['capacity', 'synth:chat?requests=2000', '--backend', 'cs3', '--slo', 'ttft.p90<=2s', '--precision', '10%', '--window', '20s', '--warmup-time', '2s', '--workers', '1']
 
   test('Ctrl-C during a capacity search keeps its evaluated points; --resume reuses them and ends as one search would', async () => {
     const out = makeTempDir('interrupted-capacity')
@@ -104,7 +105,7 @@ describe('interrupted sweeps and capacity searches', () => {
       trace: 'synth:chat?requests=2000',
       backends: ['cs3'],
       slos: ['ttft.p90<=2s'],
-      precision: 0.05,
+      precision: 0.1,
       steadyState: {minWindowS: 20, warmupS: 2},
       workers: 1,
       outDir: whole,
@@ -112,5 +113,24 @@ describe('interrupted sweeps and capacity searches', () => {
     expect(finished.results).toEqual(JSON.parse(JSON.stringify(alone.report.results)))
     const points = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([name]) => name !== 'capacity.json'))
     expect(points(readTree(out))).toEqual(points(readTree(whole)))
+  })
+
+  test.skipIf(!existsSync('/usr/bin/script'))('on a terminal, Ctrl-C gives the cursor back that the progress bar hid', async () => {
+    const out = makeTempDir('interrupted-on-a-terminal')
+    // script(1) runs the sweep on a pseudo-terminal, so the progress bar is drawn (and hides the cursor).
+    const command = `exec ${process.execPath} ${cliPath} ${sweepArgs.map((a) => `'${a}'`).join(' ')} --out ${out}`
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {cwd: repoRoot, env: {...process.env, CI: ''}})
+    let screen = ''
+    child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const index = join(out, 'index.json')
+    while (!(existsSync(index) && JSON.parse(readFileSync(index, 'utf8')).points.length > 0) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20))
+    const [sweepPid] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)
+    process.kill(Number(sweepPid), 'SIGINT')
+    expect(await exited).toBe(130)
+    const hidden = screen.lastIndexOf('\u001b[?25l')
+    expect(hidden).toBeGreaterThanOrEqual(0)
+    expect(screen.lastIndexOf('\u001b[?25h')).toBeGreaterThan(hidden)
+    expect(screen.indexOf('Interrupted: kept')).toBeGreaterThan(screen.lastIndexOf('\u001b[?25h'))
   })
 })
