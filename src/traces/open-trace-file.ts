@@ -11,7 +11,7 @@ const readChunkBytes = 1 << 20
  * The most a gzip stream may expand, after its first 16 MiB: real traces compress 5 to 20
  * times; a stream of zeros or blank lines compresses about 1,000 times (a "gzip bomb").
  */
-const maxGzipRatio = 200
+const maxGzipRatio = 100
 const gzipRatioAllowanceBytes = 16 << 20
 
 /** What a trace path names: a regular file (read again at will), or a stream read once (a FIFO, a device, `-` for standard input). */
@@ -93,7 +93,8 @@ export async function openTraceFile(path: string): Promise<TraceFileChunks> {
   const gunzip = createGunzip({chunkSize: 256 * 1024})
   source.on('error', (error) => gunzip.destroy(error))
   source.pipe(gunzip)
-  return {compressed, kind, chunks: wrapGunzipErrors(gunzip, path, () => hashedBytes, () => source.destroy()), digest}
+  // zlib's bytesWritten counts the compressed bytes it has inflated, not those read ahead from the file.
+  return {compressed, kind, chunks: wrapGunzipErrors(gunzip, path, () => gunzip.bytesWritten, () => source.destroy()), digest}
 }
 
 /**
